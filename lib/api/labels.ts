@@ -1,6 +1,6 @@
 // Label selectors and label validation, as apimachinery's pkg/labels (selector.go) and
 // metav1's LabelSelectorAsSelector / ValidateLabelSelector. Messages are upstream's texts.
-import { FieldError, StatusError, errors, field } from './errors.js';
+import { type FieldError, StatusError, errors, field } from './errors.js';
 import type { LabelSelector } from './meta.js';
 
 /** selection.Operator: `!` is DoesNotExist, `gt`/`lt` compare integers. */
@@ -134,9 +134,12 @@ export function validateLabelSelector(ls: unknown, path: string): FieldError[] {
   if (exprs === undefined || exprs === null) return errs;
   const exprsPath = child(path, 'matchExpressions');
   if (!Array.isArray(exprs)) return [...errs, field.typeInvalid(exprsPath, exprs, 'must be a list')];
-  exprs.forEach((e: unknown, i) => {
+  for (const [i, e] of (exprs as unknown[]).entries()) {
     const p = `${exprsPath}[${i}]`;
-    if (!isObj(e)) return void errs.push(field.typeInvalid(p, e, 'must be a label selector requirement'));
+    if (!isObj(e)) {
+      errs.push(field.typeInvalid(p, e, 'must be a label selector requirement'));
+      continue;
+    }
     const values = e.values;
     const n = Array.isArray(values) ? values.length : 0;
     switch (e.operator) {
@@ -156,12 +159,12 @@ export function validateLabelSelector(ls: unknown, path: string): FieldError[] {
     if (values !== undefined && values !== null && !Array.isArray(values)) {
       errs.push(field.typeInvalid(`${p}.values`, values, 'must be a list of strings'));
     } else if (Array.isArray(values)) {
-      values.forEach((v: unknown, j) => {
-        if (typeof v !== 'string') return void errs.push(field.typeInvalid(`${p}.values[${j}]`, v, 'must be a string'));
-        for (const m of isValidLabelValue(v)) errs.push(field.invalid(`${p}.values[${j}]`, v, m));
-      });
+      for (const [j, v] of (values as unknown[]).entries()) {
+        if (typeof v !== 'string') errs.push(field.typeInvalid(`${p}.values[${j}]`, v, 'must be a string'));
+        else for (const m of isValidLabelValue(v)) errs.push(field.invalid(`${p}.values[${j}]`, v, m));
+      }
     }
-  });
+  }
   return errs;
 }
 
@@ -232,7 +235,7 @@ function aggregate(errs: { cause: FieldError; text: string }[]): string {
 }
 
 function requirementMatches(r: Requirement, labels: Readonly<Record<string, string>>): boolean {
-  const has = Object.prototype.hasOwnProperty.call(labels, r.key);
+  const has = Object.hasOwn(labels, r.key);
   switch (r.operator) {
     case '=':
     case '==':
@@ -317,7 +320,7 @@ export const nothing: Selector = new NothingSelector();
 
 // ---- the string syntax: lexer and parser as apimachinery's ----
 
-const enum Tok {
+enum Tok {
   Error,
   EOS,
   ClosedPar,
@@ -400,7 +403,7 @@ function lex(s: string): Item[] {
         }
         buf += c;
       }
-      const t = Object.prototype.hasOwnProperty.call(KEYWORDS, buf) ? KEYWORDS[buf]! : Tok.Identifier;
+      const t = Object.hasOwn(KEYWORDS, buf) ? KEYWORDS[buf]! : Tok.Identifier;
       items.push({ tok: t, lit: buf });
     }
   }

@@ -56,8 +56,8 @@ function scan(str: string): { positive: boolean; num: string; denom: string; suf
 }
 
 function interpret(suffix: string): { base: 2 | 10; exponent: number; format: Format } | undefined {
-  if (Object.prototype.hasOwnProperty.call(DECIMAL_SI, suffix)) return { base: 10, exponent: DECIMAL_SI[suffix]!, format: 'DecimalSI' };
-  if (Object.prototype.hasOwnProperty.call(BINARY_SI, suffix)) return { base: 2, exponent: BINARY_SI[suffix]!, format: 'BinarySI' };
+  if (Object.hasOwn(DECIMAL_SI, suffix)) return { base: 10, exponent: DECIMAL_SI[suffix]!, format: 'DecimalSI' };
+  if (Object.hasOwn(BINARY_SI, suffix)) return { base: 2, exponent: BINARY_SI[suffix]!, format: 'BinarySI' };
   if (suffix.length > 1 && (suffix[0] === 'e' || suffix[0] === 'E')) {
     const rest = suffix.slice(1);
     // strconv.ParseInt(rest, 10, 64); beyond ±1000 the result is Infinity or 1n either way, so clamp.
