@@ -58,7 +58,7 @@ export function parseIPv6(text: string): bigint | null {
   let groups: number[];
   if (dbl === -1) {
     const g = parseGroups(text);
-    if (!g || g.length !== 8) return null;
+    if (g?.length !== 8) return null;
     groups = g;
   } else {
     const head = parseGroups(text.slice(0, dbl));

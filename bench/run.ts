@@ -1,0 +1,52 @@
+// `npm run bench -- NAME [NAME...]`: runs the named benchmarks (all when none is named) and
+// prints each one's figures. Benchmarks measure; they never fail the build.
+import { pathToFileURL } from 'node:url';
+
+interface Bench {
+  describe: string;
+  run(): Promise<unknown>;
+}
+
+const BENCHES: Record<string, Bench> = {
+  store: {
+    describe: '150,000 pods + 10,000 services into the memory store; list by label; heap',
+    run: async () => (await import('./store.js')).benchStore(),
+  },
+  dns: {
+    describe: 'dnsperf against `netsim dns serve` (10,000 services, 150,000 records), NSD side by side',
+    run: async () => (await import('./dns.js')).benchDns(),
+  },
+};
+
+async function optional(name: string, file: string, fn: string, describe: string): Promise<void> {
+  try {
+    const url = pathToFileURL(new URL(file, import.meta.url).pathname).href;
+    const mod = (await import(url)) as Record<string, () => Promise<unknown>>;
+    if (typeof mod[fn] === 'function') BENCHES[name] = { describe, run: () => mod[fn]!() };
+  } catch {
+    // Not built yet.
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  await optional('proxy', './proxy.js', 'benchProxy', 'kube-proxy iptables: full dump for 10,000 services, incremental update, flow decisions');
+  await optional('reconcile', './reconcile.js', 'benchReconcile', 'empty to steady state: 1,000 nodes / 30,000 pods and 5,000 nodes / 150,000 pods');
+  const names = argv.filter((a) => !a.startsWith('-'));
+  if (argv.includes('--help') || argv.includes('-h')) {
+    for (const [n, b] of Object.entries(BENCHES)) process.stdout.write(`${n.padEnd(10)} ${b.describe}\n`);
+    return 0;
+  }
+  const unknown = names.filter((n) => !BENCHES[n]);
+  if (unknown.length) {
+    process.stderr.write(`error: unknown benchmark ${unknown.join(', ')}; available: ${Object.keys(BENCHES).join(', ')}\n`);
+    return 2;
+  }
+  for (const n of names.length ? names : Object.keys(BENCHES)) {
+    process.stdout.write(`== ${n}: ${BENCHES[n]!.describe}\n`);
+    const result = await BENCHES[n]!.run();
+    if (result !== undefined) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  }
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));
