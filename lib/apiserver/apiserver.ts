@@ -3,14 +3,19 @@
 // scenario loader write through it, so every object in the store is valid and defaulted.
 import { errors } from '../api/errors.js';
 import type { KubeObject } from '../api/meta.js';
-import { applyDefaults } from '../api/defaults.js';
+import { admitDefaultTolerations, applyDefaults } from '../api/defaults.js';
 import { validateObject, validateObjectUpdate, type ValidationOptions } from '../api/validation/index.js';
 import type { DeleteOptions, ListOptions, ListResult, Store, Watch, WatchEvent, WatchOptions } from '../store/store.js';
 
-/** A hook run on create/update/delete after validation (e.g. allocating cluster IPs). */
+/** A hook run on create/update after defaulting and before validation (e.g. allocating cluster IPs). */
 export interface AdmissionPlugin {
-  /** May mutate `obj` or throw a StatusError to refuse it. `old` is set on update. */
-  admit?(obj: KubeObject, old: KubeObject | undefined): Promise<void> | void;
+  /**
+   * May mutate `obj` or throw a StatusError to refuse it. `old` is set on update. Returns an
+   * undo function when it reserved something that must be given back if validation fails.
+   */
+  admit?(obj: KubeObject, old: KubeObject | undefined): Promise<(() => void) | void> | (() => void) | void;
+  /** Called after `obj` (as given to admit) was stored. */
+  stored?(obj: KubeObject): void;
   /** Called after an object was deleted (e.g. to release its addresses). */
   deleted?(obj: KubeObject): void;
 }
@@ -43,21 +48,52 @@ export class APIServer implements Store {
     return this.backend.close();
   }
 
+  // As the registry: defaults, admission (which allocates), then validation; a refused
+  // object gives back what admission reserved.
   async create<T extends KubeObject>(obj: T): Promise<T> {
     applyDefaults(obj);
-    const errs = validateObject(obj, this.validation);
-    if (errs.length) throw errors.invalid(obj.kind, obj.metadata.name ?? obj.metadata.generateName ?? '', errs);
-    for (const p of this.#plugins) await p.admit?.(obj, undefined);
-    return this.backend.create(obj);
+    if (obj.kind === 'Pod') admitDefaultTolerations(obj);
+    const undo = await this.#admit(obj, undefined);
+    try {
+      const errs = validateObject(obj, this.validation);
+      if (errs.length) throw errors.invalid(obj.kind, obj.metadata.name ?? obj.metadata.generateName ?? '', errs);
+      const out = await this.backend.create(obj);
+      for (const p of this.#plugins) p.stored?.(obj);
+      return out;
+    } catch (e) {
+      for (const u of undo.reverse()) u();
+      throw e;
+    }
   }
 
   async update<T extends KubeObject>(obj: T): Promise<T> {
     const old = await this.backend.get<T>(obj.kind, obj.metadata.namespace, obj.metadata.name!);
     applyDefaults(obj);
-    const errs = validateObjectUpdate(obj, old, this.validation);
-    if (errs.length) throw errors.invalid(obj.kind, obj.metadata.name ?? '', errs);
-    for (const p of this.#plugins) await p.admit?.(obj, old);
-    return this.backend.update(obj);
+    const undo = await this.#admit(obj, old);
+    try {
+      const errs = validateObjectUpdate(obj, old, this.validation);
+      if (errs.length) throw errors.invalid(obj.kind, obj.metadata.name ?? '', errs);
+      const out = await this.backend.update(obj);
+      for (const p of this.#plugins) p.stored?.(obj);
+      return out;
+    } catch (e) {
+      for (const u of undo.reverse()) u();
+      throw e;
+    }
+  }
+
+  async #admit(obj: KubeObject, old: KubeObject | undefined): Promise<(() => void)[]> {
+    const undo: (() => void)[] = [];
+    try {
+      for (const p of this.#plugins) {
+        const u = await p.admit?.(obj, old);
+        if (u) undo.push(u);
+      }
+    } catch (e) {
+      for (const u of undo.reverse()) u();
+      throw e;
+    }
+    return undo;
   }
 
   updateStatus<T extends KubeObject>(obj: T): Promise<T> {

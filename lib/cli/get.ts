@@ -4,6 +4,7 @@ import { ExitCode, UsageError, errors } from '../api/errors.js';
 import type { KubeObject } from '../api/meta.js';
 import { resolveResource } from '../api/types.js';
 import { loadScenario } from '../scenario/load.js';
+import { parseDuration } from '../sim/clock.js';
 import { Simulation } from '../sim/simulation.js';
 import type { CommandIO } from './main.js';
 import { PRINTERS } from './printers.js';
@@ -26,14 +27,20 @@ export async function getCommand(a: { values: Record<string, unknown>; positiona
   const scenario = loadScenario(file, { allowUnknown: a.values['allow-unknown'] === true });
   const sim = new Simulation(scenario);
   await sim.bootstrap();
-  await sim.converge();
+  if (a.values.at !== undefined) {
+    const t = parseDuration(a.values.at as string);
+    if (t === null) throw new UsageError(`--at: invalid duration ${JSON.stringify(a.values.at)} (use e.g. 90s, 5m)`);
+    await sim.runTo(t);
+  } else {
+    await sim.converge();
+  }
 
   let items: KubeObject[];
   if (name) {
-    items = [await sim.store.get(info.kind, namespace, name)];
+    items = [await sim.api.get(info.kind, namespace, name)];
   } else {
     const opts = { ...(namespace ? { namespace } : {}), ...(a.values.selector ? { labelSelector: a.values.selector as string } : {}) };
-    items = (await sim.store.list(info.kind, opts)).items;
+    items = (await sim.api.list(info.kind, opts)).items;
     if (info.kind === 'Event') items = [...items].sort((x, y) => String(x.lastTimestamp).localeCompare(String(y.lastTimestamp)));
   }
 

@@ -18,7 +18,7 @@ export interface ReadResult {
 export function parseDocuments(text: string, file: string): ReadResult {
   const documents: RawDocument[] = [];
   const errors: string[] = [];
-  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
+  const docs = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [docs];
   let index = 0;
   for (const doc of list) {
@@ -27,7 +27,7 @@ export function parseDocuments(text: string, file: string): ReadResult {
       for (const e of doc.errors) {
         const line = e.linePos?.[0];
         const where = line ? `line ${line.line}, column ${line.col}` : 'unknown position';
-        errors.push(`${file}: document ${index}: ${where}: ${firstLine(e.message)}`);
+        errors.push(`${file}: document ${index}: ${where}: ${firstLine(e.message).replace(/ at line \d+, column \d+:?$/, '')}`);
       }
       continue;
     }

@@ -33,7 +33,7 @@ const SCENARIO_KEYS = new Set(['apiVersion', 'kind', 'metadata', 'cluster', 'obj
 
 /** Loads and validates a scenario file; throws ScenarioError listing every problem. */
 export function loadScenario(path: string, opts: LoadOptions = {}): Scenario {
-  const shown = relative(process.cwd(), path) || path;
+  const shown = path;
   const problems: string[] = [];
   const read = readDocuments(path, shown);
   problems.push(...read.errors);
@@ -109,9 +109,10 @@ export function loadScenario(path: string, opts: LoadOptions = {}): Scenario {
       doc.include.forEach((p, i) => {
         if (typeof p !== 'string' || p === '') return void problems.push(`${at(`include[${i}]`)}: Invalid value: must be a file path`);
         const full = resolve(dirname(path), p);
-        const inc = readDocuments(full, relative(process.cwd(), full) || full);
+        const incShown = displayPath(full);
+        const inc = readDocuments(full, incShown);
         if (inc.errors.length) problems.push(...inc.errors.map((e) => `${at(`include[${i}]`)}: ${e}`));
-        for (const d of inc.documents) addObject(d.value, { file: relative(process.cwd(), full) || full, document: d.index, path: '' });
+        for (const d of inc.documents) addObject(d.value, { file: incShown, document: d.index, path: '' });
       });
     }
   }
@@ -270,6 +271,12 @@ function parseTime(v: unknown): number | null {
   if (typeof v === 'number' && v >= 0) return v * 1000; // bare numbers are seconds
   if (typeof v !== 'string') return null;
   return parseDuration(v);
+}
+
+/** A path relative to the working directory when it is below it, else absolute. */
+function displayPath(full: string): string {
+  const rel = relative(process.cwd(), full);
+  return rel && !rel.startsWith('..') ? rel : full;
 }
 
 function baseName(file: string): string {

@@ -1,16 +1,33 @@
 // A simulated cluster built from a Scenario: store, API server, shared informers, the
 // controllers, and the virtual clock they all run on. `netsim run` and `netsim get` use it.
+import { isStatusError } from '../api/errors.js';
 import type { KubeObject } from '../api/meta.js';
-import { kindInfo } from '../api/types.js';
-import type { Scenario } from '../scenario/types.js';
+import { KINDS } from '../api/types.js';
+import { APIServer } from '../apiserver/apiserver.js';
+import { ServiceAllocation } from '../apiserver/services.js';
+import { EventRecorder } from '../reconcile/events.js';
+import { SharedInformers } from '../reconcile/informers.js';
+import { ControllerManager } from '../reconcile/manager.js';
+import type { Origin, Scenario, TimelineEntry } from '../scenario/types.js';
 import { MemoryStore } from '../store/memory.js';
-import type { Store } from '../store/store.js';
+import {
+  SYSTEM_NAMESPACES, controlPlaneNode, kubernetesEndpointSlice, kubernetesService, namespaceObject, nodeObjects,
+} from './bootstrap.js';
 import { VirtualClock, formatDuration } from './clock.js';
 import { Random } from './random.js';
 import { TimerQueue } from './timers.js';
 
-/** How far `run` lets a scenario run before calling it unsettled (simulated). */
+/** How long `run` lets a scenario settle after its last timeline entry (simulated). */
 export const SETTLE_LIMIT_MS = 3_600_000;
+
+/** An object the API server refused (as `kubectl apply` would report it). */
+export interface Refusal {
+  object: string;
+  origin?: Origin;
+  at: string;
+  reason: string;
+  message: string;
+}
 
 export interface ConvergeReport {
   simulatedTime: string;
@@ -21,42 +38,134 @@ export class Simulation {
   readonly clock = new VirtualClock();
   readonly timers = new TimerQueue(this.clock);
   readonly random: Random;
-  readonly store: Store;
+  readonly backend: MemoryStore;
+  readonly api: APIServer;
+  readonly informers: SharedInformers;
+  readonly events: EventRecorder;
+  readonly manager: ControllerManager;
+  readonly services: ServiceAllocation;
+  readonly refused: Refusal[] = [];
+  #timelineDone = 0;
+
   constructor(readonly scenario: Scenario) {
-    this.random = new Random(scenario.cluster.seed);
-    const ids = this.random.child('uid');
-    this.store = new MemoryStore({ clock: this.clock, random: this.random.child('names'), uidSource: () => uuidFrom(ids) });
+    const c = scenario.cluster;
+    this.random = new Random(c.seed);
+    this.backend = new MemoryStore({ clock: this.clock, random: this.random.child('store') });
+    this.api = new APIServer(this.backend, { serviceCIDRs: c.serviceCIDR, nodePortRange: c.nodePortRange });
+    this.services = new ServiceAllocation(c, this.random.child('apiserver'));
+    this.api.use(this.services);
+    this.informers = new SharedInformers(this.api);
+    this.events = new EventRecorder(this.api, this.clock);
+    this.manager = new ControllerManager(this.timers);
   }
 
-  /** Creates the scenario's namespaces, nodes and objects. */
+  /** Creates what kubeadm leaves in a new cluster, then the scenario's objects (namespaces first). */
   async bootstrap(): Promise<void> {
-    const namespaces = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease', ...this.scenario.implicitNamespaces]);
-    for (const { object } of this.scenario.objects) if (object.kind === 'Namespace') namespaces.delete(object.metadata.name!);
-    for (const name of [...namespaces].sort()) {
-      await this.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
-    }
-    for (const { object } of this.scenario.objects) {
-      await this.store.create(structuredClone(object) as KubeObject);
+    await this.informers.startAll();
+    const declared = new Set(this.scenario.objects.filter((o) => o.object.kind === 'Namespace').map((o) => o.object.metadata.name!));
+    const implicit = [...SYSTEM_NAMESPACES, ...this.scenario.implicitNamespaces].filter((n) => !declared.has(n));
+    for (const ns of [...new Set(implicit)].sort()) await this.api.create(namespaceObject(ns));
+    const nodes = nodeObjects(this.scenario.cluster);
+    for (const n of nodes) await this.api.create(n);
+    const kubeIP = this.services.ipAllocators.get(this.services.primary)!.allocateKubernetesIP();
+    await this.backend.create(kubernetesService(kubeIP));
+    const cp = controlPlaneNode(nodes);
+    const cpIP = cp?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+    if (cpIP) await this.backend.create(kubernetesEndpointSlice(cpIP));
+    const ordered = [...this.scenario.objects].sort((a, b) => Number(b.object.kind === 'Namespace') - Number(a.object.kind === 'Namespace'));
+    for (const { object, origin } of ordered) await this.apply(structuredClone(object), origin);
+  }
+
+  /** Creates or replaces an object through the API server; a refusal is recorded, never thrown. */
+  async apply(obj: KubeObject, origin?: Origin): Promise<KubeObject | undefined> {
+    try {
+      try {
+        return await this.api.create(obj);
+      } catch (e) {
+        if (!(isStatusError(e) && e.reason === 'AlreadyExists')) throw e;
+        const cur = await this.api.get(obj.kind, obj.metadata.namespace, obj.metadata.name!);
+        return await this.api.update({ ...obj, metadata: { ...obj.metadata, resourceVersion: cur.metadata.resourceVersion } });
+      }
+    } catch (e) {
+      if (!isStatusError(e)) throw e;
+      const name = obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : `${obj.metadata.name}`;
+      this.refused.push({ object: `${obj.kind} ${name}`, ...(origin ? { origin } : {}), at: formatDuration(this.clock.now()), reason: e.reason, message: e.message });
+      return undefined;
     }
   }
 
-  /** Runs to a steady state; returns simulated time and object count. */
+  /** Runs controllers and the timeline up to simulated time `t` (ms). */
+  async runTo(t: number): Promise<void> {
+    const tl = this.scenario.timeline;
+    while (this.#timelineDone < tl.length && tl[this.#timelineDone]!.at <= t) {
+      const entry = tl[this.#timelineDone++]!;
+      await this.manager.runUntil(entry.at);
+      await this.#play(entry);
+    }
+    await this.manager.runUntil(t);
+  }
+
+  /** Plays the whole timeline, then runs until nothing is left to do (bounded). */
   async converge(): Promise<ConvergeReport> {
-    let objects = 0;
-    for (const kind of ['Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'EndpointSlice', 'ConfigMap', 'ReplicationController', 'ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'Ingress', 'IngressClass', 'NetworkPolicy', 'HorizontalPodAutoscaler']) {
-      if (!kindInfo(kind)) continue;
-      objects += (await this.store.list(kind)).items.length;
+    const tl = this.scenario.timeline;
+    const last = tl.length ? tl[tl.length - 1]!.at : 0;
+    await this.runTo(last);
+    await this.manager.runUntilQuiescent(last + SETTLE_LIMIT_MS);
+    return { simulatedTime: formatDuration(this.clock.now()), objects: this.objectCount() };
+  }
+
+  objectCount(): number {
+    let n = 0;
+    for (const k of KINDS) if (k.kind !== 'Event') n += this.backend.count(k.kind);
+    return n;
+  }
+
+  async #play(entry: TimelineEntry): Promise<void> {
+    const a = entry.action;
+    switch (a.type) {
+      case 'apply':
+        await this.apply(structuredClone(a.object), entry.origin);
+        return;
+      case 'scale': {
+        try {
+          const cur = await this.api.get(a.kind, a.namespace, a.name);
+          const spec = { ...(cur.spec as Record<string, unknown>), replicas: a.replicas };
+          await this.api.update({ ...cur, metadata: { ...cur.metadata }, spec });
+        } catch (e) {
+          if (!isStatusError(e)) throw e;
+          this.refused.push({ object: `${a.kind} ${a.namespace}/${a.name}`, origin: entry.origin, at: formatDuration(this.clock.now()), reason: e.reason, message: e.message });
+        }
+        return;
+      }
+      case 'delete':
+        try {
+          await this.api.delete(a.kind, a.namespace || undefined, a.name);
+        } catch (e) {
+          if (!isStatusError(e)) throw e;
+          this.refused.push({ object: `${a.kind} ${a.namespace ? `${a.namespace}/` : ''}${a.name}`, origin: entry.origin, at: formatDuration(this.clock.now()), reason: e.reason, message: e.message });
+        }
+        return;
+      case 'nodeDown':
+      case 'nodeUp':
+        await this.#setKubeletStopped(a.node, a.type === 'nodeDown', entry.origin);
+        return;
     }
-    return { simulatedTime: formatDuration(this.clock.now()), objects };
+  }
+
+  /** nodeDown/nodeUp: the node's kubelet stops or resumes reporting; node lifecycle follows. */
+  async #setKubeletStopped(node: string, stopped: boolean, origin: Origin): Promise<void> {
+    try {
+      const cur = await this.api.get('Node', undefined, node);
+      const annotations = { ...(cur.metadata.annotations ?? {}) };
+      if (stopped) annotations[KUBELET_STOPPED] = 'true';
+      else delete annotations[KUBELET_STOPPED];
+      await this.api.update({ ...cur, metadata: { ...cur.metadata, annotations } });
+    } catch (e) {
+      if (!isStatusError(e)) throw e;
+      this.refused.push({ object: `Node ${node}`, origin, at: formatDuration(this.clock.now()), reason: e.reason, message: e.message });
+    }
   }
 }
 
-/** A UUID v4-shaped identifier from a seeded stream (deterministic per scenario seed). */
-function uuidFrom(r: Random): string {
-  const hex = (n: number) => {
-    let s = '';
-    for (let i = 0; i < n; i++) s += '0123456789abcdef'[r.int(0, 15)];
-    return s;
-  };
-  return `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[r.int(0, 3)]}${hex(3)}-${hex(12)}`;
-}
+/** The annotation the timeline's nodeDown sets: the simulated kubelet on that node stops reporting. */
+export const KUBELET_STOPPED = 'netsim.io/kubelet-stopped';

@@ -285,7 +285,7 @@ const req: fc.Arbitrary<Req> = fc.oneof(
     op: fc.constantFrom<Operator>('in', 'notin'),
     values: fc.uniqueArray(fc.constantFrom(...VALUES), { minLength: 1, maxLength: 4 }),
   }),
-  fc.record({ key: fc.constantFrom(...KEYS), op: fc.constantFrom<Operator>('exists', '!'), values: fc.constant([]) }),
+  fc.record({ key: fc.constantFrom(...KEYS), op: fc.constantFrom<Operator>('exists', '!'), values: fc.constant<string[]>([]) }),
   fc.record({ key: fc.constantFrom(...KEYS), op: fc.constantFrom<Operator>('gt', 'lt'), values: fc.constantFrom('0', '3', '10', '42').map((v) => [v]) }),
 );
 

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../lib/cli/main.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const guestbook = join(root, 'scenarios/guestbook.yaml');
+
+/** Runs netsim in-process and captures what it prints. */
+export async function netsim(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+function tmpFile(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'netsim-cli-'));
+  const f = join(dir, name);
+  writeFileSync(f, text);
+  return f;
+}
+
+describe('cli', () => {
+  it('prints help and exits 0; an unknown command or flag exits 2 without a stack trace', async () => {
+    const help = await netsim('--help');
+    assert.equal(help.code, 0);
+    assert.match(help.out, /^netsim — a Kubernetes networking and service-routing simulator/);
+    assert.match(help.out, /\n {2}run {6}load a scenario/);
+    const unknown = await netsim('frobnicate');
+    assert.equal(unknown.code, 2);
+    assert.equal(unknown.err, 'error: unknown command "frobnicate"; run `netsim --help` for the list');
+    const flag = await netsim('run', guestbook, '--bogus');
+    assert.equal(flag.code, 2);
+    assert.match(flag.err, /^error: Unknown option '--bogus'/);
+    assert.doesNotMatch(flag.err, /\n\s+at /);
+  });
+
+  it('run --json prints exactly one JSON object in the shape of spec §6', async () => {
+    const r = await netsim('run', guestbook, '--json');
+    assert.equal(r.code, 0, r.err);
+    const report = JSON.parse(r.out);
+    assert.equal(report.scenario, 'guestbook');
+    assert.match(report.converged.simulatedTime, /^\d+(ms|s|m\d+s|h\d+m\d+s)$|^\d+m\d+(\.\d+)?s$/);
+    assert.equal(typeof report.converged.objects, 'number');
+    assert.ok(Array.isArray(report.checks));
+    assert.equal(typeof report.passed, 'number');
+    assert.equal(typeof report.failed, 'number');
+  });
+
+  it('is deterministic: the same scenario and seed give byte-identical JSON', async () => {
+    const a = await netsim('run', guestbook, '--json');
+    const b = await netsim('run', guestbook, '--json');
+    assert.equal(a.out, b.out);
+    const ya = await netsim('get', 'pods', '-A', '-f', guestbook, '-o', 'yaml');
+    const yb = await netsim('get', 'pods', '-A', '-f', guestbook, '-o', 'yaml');
+    assert.equal(ya.out, yb.out);
+  });
+
+  it('a scenario with five mistakes exits 2 and names each with file, document and field path', async () => {
+    const f = join(root, 'test/scenario/testdata/five-mistakes.yaml');
+    const r = await netsim('run', f);
+    assert.equal(r.code, 2);
+    const lines = r.err.split('\n');
+    assert.equal(lines[0], 'error: the scenario has 5 problems:');
+    assert.equal(lines.length, 6);
+    for (const l of lines.slice(1)) assert.match(l, /^ {2}\S*five-mistakes\.yaml: document \d/);
+  });
+
+  it('get services shows cluster IPs and node ports as kubectl does', async () => {
+    const r = await netsim('get', 'svc', '-f', guestbook);
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out.split('\n');
+    assert.match(lines[0]!, /^NAME +TYPE +CLUSTER-IP +EXTERNAL-IP +PORT\(S\) +AGE$/);
+    assert.match(r.out, /\nkubernetes +ClusterIP +10\.96\.0\.1 +<none> +443\/TCP +/);
+    assert.match(r.out, /\nfrontend +NodePort +10\.\d+\.\d+\.\d+ +<none> +80:3\d{4}\/TCP +/);
+    assert.match(r.out, /\nredis-master +ClusterIP +10\.\d+\.\d+\.\d+ +<none> +6379\/TCP +/);
+  });
+
+  it('get of a missing object or kind is a clear error with exit 2', async () => {
+    const missing = await netsim('get', 'svc', 'nope', '-f', guestbook);
+    assert.equal(missing.code, 2);
+    assert.equal(missing.err, 'error: services "nope" not found');
+    const kind = await netsim('get', 'widgets', '-f', guestbook);
+    assert.equal(kind.code, 2);
+    assert.equal(kind.err, 'error: the server doesn\'t have a resource type "widgets"');
+    const nofile = await netsim('get', 'pods');
+    assert.equal(nofile.code, 2);
+    assert.equal(nofile.err, 'error: get needs the scenario: -f FILE');
+  });
+
+  it('a YAML syntax error names the file, document and line', async () => {
+    const f = tmpFile('broken.yaml', 'apiVersion: netsim/v1alpha1\nkind: Scenario\n---\nkind: Service\nmetadata: {name: [\n');
+    const r = await netsim('run', f);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /broken\.yaml: document 2: line \d+, column \d+: /);
+  });
+});
