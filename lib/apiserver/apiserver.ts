@@ -3,7 +3,9 @@
 // scenario loader write through it, so every object in the store is valid and defaulted.
 import { errors } from '../api/errors.js';
 import type { KubeObject } from '../api/meta.js';
-import { admitDefaultTolerations, applyDefaults } from '../api/defaults.js';
+import { admitDefaultTolerations, applyDefaults, defaultJobSelector } from '../api/defaults.js';
+import { Random } from '../sim/random.js';
+import { uuidV4 } from '../store/memory.js';
 import { validateObject, validateObjectUpdate, type ValidationOptions } from '../api/validation/index.js';
 import type { DeleteOptions, ListOptions, ListResult, Store, Watch, WatchEvent, WatchOptions } from '../store/store.js';
 
@@ -22,10 +24,14 @@ export interface AdmissionPlugin {
 
 export class APIServer implements Store {
   readonly #plugins: AdmissionPlugin[] = [];
+  readonly #uids: Random;
   constructor(
     readonly backend: Store,
     readonly validation: ValidationOptions = {},
-  ) {}
+    random: Random = new Random(0),
+  ) {
+    this.#uids = random.child('uids');
+  }
 
   use(plugin: AdmissionPlugin): this {
     this.#plugins.push(plugin);
@@ -52,7 +58,11 @@ export class APIServer implements Store {
   // object gives back what admission reserved.
   async create<T extends KubeObject>(obj: T): Promise<T> {
     applyDefaults(obj);
+    // As the registry's BeforeCreate: the API server chooses the uid (a client's is ignored)
+    // before anything that depends on it, such as a Job's generated selector.
+    obj.metadata.uid = uuidV4(this.#uids);
     if (obj.kind === 'Pod') admitDefaultTolerations(obj);
+    if (obj.kind === 'Job') defaultJobSelector(obj, obj.metadata.uid);
     const undo = await this.#admit(obj, undefined);
     try {
       const errs = validateObject(obj, this.validation);

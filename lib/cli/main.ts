@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { ExitCode, UsageError, isStatusError } from '../api/errors.js';
 import { ScenarioError } from '../scenario/load.js';
+import { dnsCommand } from './dns.js';
 import { getCommand } from './get.js';
 import { runCommand } from './run.js';
 
@@ -45,6 +46,21 @@ const COMMANDS: Record<string, CommandSpec> = {
       'allow-unknown': { type: 'boolean', help: 'ignore objects of kinds netsim does not model' },
     },
     run: (a, io) => getCommand(a, io),
+  },
+  dns: {
+    summary: 'serve the cluster DNS over UDP and TCP, or resolve a name as a pod would',
+    usage: 'netsim dns serve -f FILE [--host 127.0.0.1] [--port 5353] [--at TIME]\n       netsim dns query -f FILE --from SRC NAME [TYPE] [--resolver glibc|musl]',
+    options: {
+      ...COMMON,
+      filename: { type: 'string', short: 'f', help: 'scenario file' },
+      host: { type: 'string', help: 'serve: address to bind (default 127.0.0.1; loopback unless you say otherwise)' },
+      port: { type: 'string', help: 'serve: UDP and TCP port (default 5353; 0 picks a free one)' },
+      at: { type: 'string', help: 'use the state at this simulated time of the timeline (e.g. 90s)' },
+      from: { type: 'string', help: 'query: the pod that asks (pod/NAME, pod/NS/NAME, pod/PREFIX*, pod:SELECTOR)' },
+      resolver: { type: 'string', help: 'query: the pod\'s libc: glibc (default) or musl (Alpine)' },
+      'allow-unknown': { type: 'boolean', help: 'ignore objects of kinds netsim does not model' },
+    },
+    run: (a, io) => dnsCommand(a, io),
   },
 };
 

@@ -51,7 +51,7 @@ export class Simulation {
     const c = scenario.cluster;
     this.random = new Random(c.seed);
     this.backend = new MemoryStore({ clock: this.clock, random: this.random.child('store') });
-    this.api = new APIServer(this.backend, { serviceCIDRs: c.serviceCIDR, nodePortRange: c.nodePortRange });
+    this.api = new APIServer(this.backend, { serviceCIDRs: c.serviceCIDR, nodePortRange: c.nodePortRange }, this.random.child('apiserver-uids'));
     this.services = new ServiceAllocation(c, this.random.child('apiserver'));
     this.api.use(this.services);
     this.informers = new SharedInformers(this.api);

@@ -1,0 +1,91 @@
+// `netsim dns serve` (the cluster DNS on a real socket) and `netsim dns query` (a pod's
+// resolver walk against it).
+import { ExitCode, UsageError } from '../api/errors.js';
+import type { Pod } from '../api/types.js';
+import { formatRR } from '../../dns/kubernetes.js';
+import { startDnsServer } from '../../dns/server.js';
+import { loadScenario } from '../scenario/load.js';
+import { findPod, parseAddress } from '../sim/address.js';
+import { parseDuration } from '../sim/clock.js';
+import { clusterZoneOf, resolveFromPod } from '../sim/dnsview.js';
+import { Simulation } from '../sim/simulation.js';
+import type { CommandIO } from './main.js';
+
+type Args = { values: Record<string, unknown>; positionals: string[] };
+
+async function simulate(a: Args): Promise<Simulation> {
+  const file = a.values.filename as string | undefined;
+  if (!file) throw new UsageError('needs the scenario: -f FILE');
+  const sim = new Simulation(loadScenario(file, { allowUnknown: a.values['allow-unknown'] === true }));
+  await sim.bootstrap();
+  if (a.values.at !== undefined) {
+    const t = parseDuration(a.values.at as string);
+    if (t === null) throw new UsageError(`--at: invalid duration ${JSON.stringify(a.values.at)} (use e.g. 90s, 5m)`);
+    await sim.runTo(t);
+  } else {
+    await sim.converge();
+  }
+  return sim;
+}
+
+export async function dnsCommand(a: Args, io: CommandIO): Promise<number> {
+  const [sub, ...rest] = a.positionals;
+  if (sub === 'serve') return serve({ ...a, positionals: rest }, io);
+  if (sub === 'query') return query({ ...a, positionals: rest }, io);
+  throw new UsageError(sub ? `unknown dns subcommand "${sub}"; use serve or query` : 'dns needs a subcommand: serve or query');
+}
+
+async function serve(a: Args, io: CommandIO): Promise<number> {
+  if (a.positionals.length) throw new UsageError(`unexpected arguments: ${a.positionals.join(' ')}`);
+  const host = (a.values.host as string | undefined) ?? '127.0.0.1';
+  const portText = (a.values.port as string | undefined) ?? '5353';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: invalid port ${JSON.stringify(portText)}`);
+  const sim = await simulate(a);
+  const zone = await clusterZoneOf(sim);
+  const forward = sim.scenario.cluster.dns.upstream.forward;
+  let server: Awaited<ReturnType<typeof startDnsServer>>;
+  try {
+    server = await startDnsServer(zone, { host, port, forward, onError: (e) => io.err(`dns: ${e.message}`) });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot listen on ${host}:${port}: ${code === 'EADDRINUSE' ? 'address already in use' : code === 'EADDRNOTAVAIL' ? 'address not available on this machine' : (e as Error).message}`);
+  }
+  const c = sim.scenario.cluster;
+  const where = `${server.host}:${server.udpPort}`;
+  if (a.values.json) io.out(JSON.stringify({ host: server.host, udpPort: server.udpPort, tcpPort: server.tcpPort, zone: c.dnsDomain, dnsServiceIP: c.dnsServiceIP }));
+  else io.out(`serving the cluster DNS of ${sim.scenario.name} (zone ${c.dnsDomain}) on ${where} udp and tcp; try: dig @${server.host} -p ${server.udpPort} kubernetes.default.svc.${c.dnsDomain}`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  return ExitCode.OK;
+}
+
+async function query(a: Args, io: CommandIO): Promise<number> {
+  const [name, type = 'A', ...extra] = a.positionals;
+  if (!name) throw new UsageError('dns query needs a name: netsim dns query -f FILE --from SRC NAME [TYPE]');
+  if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+  const from = a.values.from as string | undefined;
+  if (!from) throw new UsageError('dns query needs the pod that asks: --from pod/NAME');
+  const resolver = (a.values.resolver as string | undefined) ?? 'glibc';
+  if (resolver !== 'glibc' && resolver !== 'musl') throw new UsageError(`--resolver: unsupported value ${JSON.stringify(resolver)}: use glibc or musl`);
+  const sim = await simulate(a);
+  const pod: Pod = await findPod(sim.api, parseAddress(from));
+  const zone = await clusterZoneOf(sim);
+  const walk = resolveFromPod(sim, zone, pod, name, type.toUpperCase(), resolver);
+  if (a.values.json) {
+    io.out(JSON.stringify({ queries: walk.queries, final: walk.final }));
+  } else {
+    io.out(`pod ${pod.metadata.namespace}/${pod.metadata.name} (${resolver}) looks up ${name} ${type.toUpperCase()}:`);
+    walk.queries.forEach((q, i) => {
+      io.out(`  ${i + 1}. ${q.name} ${q.type} -> ${q.rcode}${q.answers.length ? '' : q.rcode === 'NOERROR' ? ' (no data)' : ''}`);
+      for (const r of q.answers) io.out(`       ${formatRR({ ...r, class: 'IN' })}`);
+    });
+    io.out(`result: ${walk.status}${walk.resolvedName ? ` (${walk.resolvedName})` : ''} after ${walk.queryCount} quer${walk.queryCount === 1 ? 'y' : 'ies'}`);
+  }
+  // A name that does not resolve is an answer, not a failure of the command.
+  return ExitCode.OK;
+}
