@@ -12,6 +12,10 @@ const BENCHES: Record<string, Bench> = {
     describe: '150,000 pods + 10,000 services into the memory store; list by label; heap',
     run: async () => (await import('./store.js')).benchStore(),
   },
+  proxy: {
+    describe: 'kube-proxy iptables: full dump for 10,000 services × 10 endpoints; one endpoint change at 30,000 services',
+    run: async () => (await import('./proxy.js')).benchProxy(),
+  },
   dns: {
     describe: 'dnsperf against `netsim dns serve` (10,000 services, 150,000 records), NSD side by side',
     run: async () => (await import('./dns.js')).benchDns(),
@@ -29,7 +33,6 @@ async function optional(name: string, file: string, fn: string, describe: string
 }
 
 export async function main(argv: string[]): Promise<number> {
-  await optional('proxy', './proxy.js', 'benchProxy', 'kube-proxy iptables: full dump for 10,000 services, incremental update, flow decisions');
   await optional('reconcile', './reconcile.js', 'benchReconcile', 'empty to steady state: 1,000 nodes / 30,000 pods and 5,000 nodes / 150,000 pods');
   const names = argv.filter((a) => !a.startsWith('-'));
   if (argv.includes('--help') || argv.includes('-h')) {
