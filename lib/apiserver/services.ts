@@ -35,6 +35,7 @@ export class ServiceAllocation implements AdmissionPlugin {
     const rollback = () => {
       for (const u of undo.reverse()) u();
     };
+    if (prev) dropTypeDependentFields(svc, prev);
     try {
       this.#clusterIPs(svc, prev, undo);
       this.#nodePorts(svc, prev, undo);
@@ -213,6 +214,30 @@ export class ServiceAllocation implements AdmissionPlugin {
     for (const p of prev.spec.ports ?? []) if (p.nodePort) held.add(p.nodePort);
     if (prev.spec.healthCheckNodePort) held.add(prev.spec.healthCheckNodePort);
     for (const n of held) if (!keepPorts.has(n)) this.nodePorts.release(n);
+  }
+}
+
+const externallyAccessible = (t: string | undefined) => t === 'NodePort' || t === 'LoadBalancer';
+
+/**
+ * As the registry's dropTypeDependentFields: when an update changes the type so that a field no
+ * longer applies, the field is cleared if the client left it as it was.
+ */
+function dropTypeDependentFields(svc: Service, prev: Service): void {
+  const s = svc.spec;
+  const p = prev.spec;
+  if ((s.type ?? 'ClusterIP') === (p.type ?? 'ClusterIP')) return;
+  if (!externallyAccessible(s.type)) {
+    (s.ports ?? []).forEach((port) => {
+      const old = p.ports?.find((q) => q.port === port.port && (q.protocol ?? 'TCP') === (port.protocol ?? 'TCP'));
+      if (port.nodePort !== undefined && port.nodePort === old?.nodePort) delete port.nodePort;
+    });
+    if (s.externalTrafficPolicy === p.externalTrafficPolicy && !(s.externalIPs?.length)) delete s.externalTrafficPolicy;
+  }
+  if (s.type !== 'LoadBalancer') {
+    if (s.healthCheckNodePort === p.healthCheckNodePort) delete s.healthCheckNodePort;
+    if (s.allocateLoadBalancerNodePorts === p.allocateLoadBalancerNodePorts) delete s.allocateLoadBalancerNodePorts;
+    if (s.loadBalancerClass === p.loadBalancerClass) delete s.loadBalancerClass;
   }
 }
 
