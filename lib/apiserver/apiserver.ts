@@ -1,7 +1,7 @@
 // The API server's write path in front of a Store, as kube-apiserver's registry does it:
 // defaulting, admission, validation (all errors at once), then storage. Controllers and the
 // scenario loader write through it, so every object in the store is valid and defaulted.
-import { errors } from '../api/errors.js';
+import { errors, isStatusError } from '../api/errors.js';
 import type { KubeObject } from '../api/meta.js';
 import { admitDefaultTolerations, applyDefaults, defaultJobSelector } from '../api/defaults.js';
 import { Random } from '../sim/random.js';
@@ -22,15 +22,20 @@ export interface AdmissionPlugin {
   deleted?(obj: KubeObject): void;
 }
 
+/** The API server retries a colliding generated name this many times (RetryGenerateName). */
+const GENERATE_NAME_ATTEMPTS = 8;
+
 export class APIServer implements Store {
   readonly #plugins: AdmissionPlugin[] = [];
   readonly #uids: Random;
+  readonly #names: Random;
   constructor(
     readonly backend: Store,
     readonly validation: ValidationOptions = {},
     random: Random = new Random(0),
   ) {
     this.#uids = random.child('uids');
+    this.#names = random.child('names');
   }
 
   use(plugin: AdmissionPlugin): this {
@@ -63,11 +68,23 @@ export class APIServer implements Store {
     obj.metadata.uid = uuidV4(this.#uids);
     if (obj.kind === 'Pod') admitDefaultTolerations(obj);
     if (obj.kind === 'Job') defaultJobSelector(obj, obj.metadata.uid);
+    // generateName: the name is chosen now (SimpleNameGenerator: prefix cut to 58 + 5 random
+    // characters) so validation sees it; a collision is retried, as RetryGenerateName does.
+    const generated = !obj.metadata.name && typeof obj.metadata.generateName === 'string' && obj.metadata.generateName !== '';
+    if (generated) obj.metadata.name = this.#generateName(obj.metadata.generateName!);
     const undo = await this.#admit(obj, undefined);
     try {
       const errs = validateObject(obj, this.validation);
       if (errs.length) throw errors.invalid(obj.kind, obj.metadata.name ?? obj.metadata.generateName ?? '', errs);
-      const out = await this.backend.create(obj);
+      let out: T | undefined;
+      for (let attempt = 1; out === undefined; attempt++) {
+        try {
+          out = await this.backend.create(obj);
+        } catch (e) {
+          if (!generated || attempt >= GENERATE_NAME_ATTEMPTS || !(isStatusError(e) && e.reason === 'AlreadyExists')) throw e;
+          obj.metadata.name = this.#generateName(obj.metadata.generateName!);
+        }
+      }
       for (const p of this.#plugins) p.stored?.(obj);
       return out;
     } catch (e) {
@@ -90,6 +107,10 @@ export class APIServer implements Store {
       for (const u of undo.reverse()) u();
       throw e;
     }
+  }
+
+  #generateName(prefix: string): string {
+    return `${prefix.slice(0, 58)}${this.#names.suffix(5)}`;
   }
 
   async #admit(obj: KubeObject, old: KubeObject | undefined): Promise<(() => void)[]> {
