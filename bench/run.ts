@@ -1,6 +1,5 @@
 // `npm run bench -- NAME [NAME...]`: runs the named benchmarks (all when none is named) and
 // prints each one's figures. Benchmarks measure; they never fail the build.
-import { pathToFileURL } from 'node:url';
 
 interface Bench {
   describe: string;
@@ -16,24 +15,17 @@ const BENCHES: Record<string, Bench> = {
     describe: 'kube-proxy iptables: full dump for 10,000 services × 10 endpoints; one endpoint change at 30,000 services',
     run: async () => (await import('./proxy.js')).benchProxy(),
   },
+  reconcile: {
+    describe: 'empty to steady state: 1,000 nodes / 30,000 pods, then 5,000 nodes / 150,000 pods (NETSIM_BENCH_SHAPE=a|b)',
+    run: async () => (await import('./reconcile.js')).benchReconcile(),
+  },
   dns: {
     describe: 'dnsperf against `netsim dns serve` (10,000 services, 150,000 records), NSD side by side',
     run: async () => (await import('./dns.js')).benchDns(),
   },
 };
 
-async function optional(name: string, file: string, fn: string, describe: string): Promise<void> {
-  try {
-    const url = pathToFileURL(new URL(file, import.meta.url).pathname).href;
-    const mod = (await import(url)) as Record<string, () => Promise<unknown>>;
-    if (typeof mod[fn] === 'function') BENCHES[name] = { describe, run: () => mod[fn]!() };
-  } catch {
-    // Not built yet.
-  }
-}
-
 export async function main(argv: string[]): Promise<number> {
-  await optional('reconcile', './reconcile.js', 'benchReconcile', 'empty to steady state: 1,000 nodes / 30,000 pods and 5,000 nodes / 150,000 pods');
   const names = argv.filter((a) => !a.startsWith('-'));
   if (argv.includes('--help') || argv.includes('-h')) {
     for (const [n, b] of Object.entries(BENCHES)) process.stdout.write(`${n.padEnd(10)} ${b.describe}\n`);

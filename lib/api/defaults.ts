@@ -427,6 +427,8 @@ export function defaultNamespace(ns: Obj): void {
 
 /** SetDefaults_NodeStatus: allocatable defaults to capacity. */
 export function defaultNode(node: Obj): void {
+  // spec is a struct in the API: an object without one reads back with `spec: {}`.
+  if (!isObj(node.spec)) node.spec = {};
   const status = isObj(node.status) ? node.status : undefined;
   if (status && absent(status.allocatable) && isObj(status.capacity)) status.allocatable = { ...status.capacity };
 }

@@ -95,6 +95,13 @@ export class APIServer implements Store {
 
   async update<T extends KubeObject>(obj: T): Promise<T> {
     const old = await this.backend.get<T>(obj.kind, obj.metadata.namespace, obj.metadata.name!);
+    // As the registry's BeforeUpdate: system fields a client may omit come from the stored object.
+    const m = obj.metadata;
+    const om = old.metadata;
+    if (m.uid === undefined) m.uid = om.uid;
+    if (m.creationTimestamp === undefined) m.creationTimestamp = om.creationTimestamp;
+    if (m.generation === undefined) m.generation = om.generation;
+    if (m.deletionTimestamp === undefined && om.deletionTimestamp !== undefined) m.deletionTimestamp = om.deletionTimestamp;
     applyDefaults(obj);
     const undo = await this.#admit(obj, old);
     try {

@@ -60,7 +60,8 @@ export async function getCommand(a: { values: Record<string, unknown>; positiona
   const printer = PRINTERS[info.kind];
   if (!printer) throw errors.badRequest(`no table view for ${info.kind}; use -o yaml`);
   const wide = output === 'wide';
-  const now = sim.clock.now();
+  // Ages as seen when the cluster settled (or at --at).
+  const now = a.values.at !== undefined ? sim.clock.now() : sim.settledAt();
   const headers = [...(all && info.namespaced ? ['NAMESPACE'] : []), ...printer.headers, ...(wide ? printer.wideHeaders : [])];
   const rows = items.map((o) => {
     const r = printer.row(o, { wide, now });

@@ -5,7 +5,9 @@ import { ExitCode, UsageError, isStatusError } from '../api/errors.js';
 import { ScenarioError } from '../scenario/load.js';
 import { dnsCommand } from './dns.js';
 import { getCommand } from './get.js';
+import { rulesCommand } from './rules.js';
 import { runCommand } from './run.js';
+import { traceCommand } from './trace.js';
 
 export interface CommandIO {
   out: (s: string) => void;
@@ -46,6 +48,34 @@ const COMMANDS: Record<string, CommandSpec> = {
       'allow-unknown': { type: 'boolean', help: 'ignore objects of kinds netsim does not model' },
     },
     run: (a, io) => getCommand(a, io),
+  },
+  trace: {
+    summary: 'follow one connection hop by hop: namespaces, routes, chains, NAT, every backend with its probability',
+    usage: 'netsim trace -f FILE --from SRC --to DST [--via NODE] [--proto tcp|udp|sctp] [--at TIME] [--json]',
+    options: {
+      ...COMMON,
+      filename: { type: 'string', short: 'f', help: 'scenario file' },
+      from: { type: 'string', help: 'source: pod/NAME, pod/NS/NAME, pod/PREFIX*, pod:SELECTOR, node/NAME, ip/ADDR, external/ADDR' },
+      to: { type: 'string', help: 'destination: service/NS/NAME:PORT, NAME[.NS…]:PORT (resolved as the pod would), ADDR:PORT[/proto]' },
+      via: { type: 'string', help: 'the node where an ip/… or external/… source enters' },
+      proto: { type: 'string', help: 'tcp (default), udp or sctp' },
+      at: { type: 'string', help: 'trace in the state at this simulated time of the timeline (e.g. 90s)' },
+      'allow-unknown': { type: 'boolean', help: 'ignore objects of kinds netsim does not model' },
+    },
+    run: (a, io) => traceCommand(a, io),
+  },
+  rules: {
+    summary: 'the rules the service proxy would program on a node, in the real tool\'s text format',
+    usage: 'netsim rules -f FILE --node NODE [--format iptables-save] [--at TIME]',
+    options: {
+      ...COMMON,
+      filename: { type: 'string', short: 'f', help: 'scenario file' },
+      node: { type: 'string', help: 'the node whose rules to print' },
+      format: { type: 'string', help: 'iptables-save (default); ipvsadm and nft come with those proxy modes' },
+      at: { type: 'string', help: 'rules at this simulated time of the timeline (e.g. 90s)' },
+      'allow-unknown': { type: 'boolean', help: 'ignore objects of kinds netsim does not model' },
+    },
+    run: (a, io) => rulesCommand(a, io),
   },
   dns: {
     summary: 'serve the cluster DNS over UDP and TCP, or resolve a name as a pod would',

@@ -1,6 +1,11 @@
 // `netsim run FILE`: load, converge, play the timeline, evaluate checks, report.
 import { ExitCode, UsageError } from '../api/errors.js';
 import { loadScenario } from '../scenario/load.js';
+import type { ClusterZone } from '../../dns/zone.js';
+import type { Check } from '../scenario/types.js';
+import { evaluateDnsCheck } from '../sim/dnscheck.js';
+import { evaluateFlowCheck } from '../sim/flowcheck.js';
+import { clusterZoneOf } from '../sim/dnsview.js';
 import { Simulation } from '../sim/simulation.js';
 import type { CommandIO } from './main.js';
 
@@ -12,6 +17,19 @@ export interface CheckResult {
   actual: Record<string, unknown>;
   /** Set when the check could not be evaluated (counted as neither passed nor failed). */
   skipped?: string;
+  /** Why a check failed, in a sentence. */
+  error?: string;
+}
+
+async function evaluateCheck(sim: Simulation, zone: ClusterZone, c: Check): Promise<CheckResult> {
+  const base = { name: c.name, kind: c.kind };
+  if (c.kind === 'dns') return { ...base, ...(await evaluateDnsCheck(sim, zone, c)) };
+  if (c.kind === 'flow') {
+    const r = await evaluateFlowCheck(sim, c);
+    const reasons = (r as { reasons?: string[] }).reasons;
+    return { ...r, ...(reasons?.length && !r.passed ? { error: reasons.join('; ') } : {}) };
+  }
+  return { ...base, passed: false, expected: c.expect, actual: {}, skipped: `${c.kind} checks are not evaluated yet by this netsim version` };
 }
 
 export async function runCommand(a: { values: Record<string, unknown>; positionals: string[] }, io: CommandIO): Promise<number> {
@@ -21,15 +39,17 @@ export async function runCommand(a: { values: Record<string, unknown>; positiona
   const scenario = loadScenario(file, { allowUnknown: a.values['allow-unknown'] === true });
   const sim = new Simulation(scenario);
   await sim.bootstrap();
+  const zone = await clusterZoneOf(sim);
+  // Checks with `at` see the cluster at that instant; the others after the whole timeline.
+  const results = new Map<Check, CheckResult>();
+  const timed = scenario.checks.filter((c) => c.at !== undefined).sort((x, y) => x.at! - y.at!);
+  for (const c of timed) {
+    await sim.runTo(c.at!);
+    results.set(c, await evaluateCheck(sim, zone, c));
+  }
   const converged = await sim.converge();
-  const checks: CheckResult[] = scenario.checks.map((c) => ({
-    name: c.name,
-    kind: c.kind,
-    passed: false,
-    expected: c.expect,
-    actual: {},
-    skipped: `${c.kind} checks are not evaluated yet by this netsim version`,
-  }));
+  for (const c of scenario.checks) if (!results.has(c)) results.set(c, await evaluateCheck(sim, zone, c));
+  const checks = scenario.checks.map((c) => results.get(c)!);
   const passed = checks.filter((c) => c.passed).length;
   const failed = checks.filter((c) => !c.passed && !c.skipped).length;
   const skipped = checks.length - passed - failed;
@@ -59,7 +79,10 @@ export async function runCommand(a: { values: Record<string, unknown>; positiona
   for (const r of sim.refused) io.out(`refused at ${r.at}: ${r.object}${r.origin ? ` (${r.origin.file}: document ${r.origin.document})` : ''}: ${r.message}`);
   for (const f of sim.manager.failures) io.out(`controller error: ${f.controller} ${f.key}: ${f.message}`);
   io.out(`converged at ${converged.simulatedTime} simulated, ${converged.objects} objects in the store`);
-  for (const ch of checks) io.out(`  ${ch.skipped ? 'SKIP' : ch.passed ? 'PASS' : 'FAIL'}  ${ch.name}${ch.skipped ? ` (${ch.skipped})` : ''}`);
+  for (const ch of checks) {
+    io.out(`  ${ch.skipped ? 'SKIP' : ch.passed ? 'PASS' : 'FAIL'}  ${ch.name}${ch.skipped ? ` (${ch.skipped})` : ''}`);
+    if (!ch.passed && ch.error) io.out(`        ${ch.error}`);
+  }
   io.out(`checks: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
   return failed > 0 ? ExitCode.CHECK_FAILED : ExitCode.OK;
 }

@@ -19,6 +19,8 @@ export class ControllerManager {
   /** Keys given up on (terminal errors, retries exhausted, netsim bugs), for the report. */
   readonly failures: ReconcileFailure[] = [];
   #failCount = new Map<string, number>();
+  /** Reconciles run so far (for benchmarks: the cost of a change). */
+  reconciles = 0;
   constructor(private readonly timers: TimerQueue) {}
 
   add(c: Controller): void {
@@ -61,6 +63,7 @@ export class ControllerManager {
 
   async #reconcileOne(c: Controller, key: string): Promise<void> {
     const id = `${c.name}\u0000${key}`;
+    this.reconciles++;
     try {
       const res = await c.reconcile(key);
       c.queue.forget(key);

@@ -89,7 +89,10 @@ export function loadScenario(path: string, opts: LoadOptions = {}): Scenario {
       if (!isObj(object.metadata)) object.metadata = {};
       const obj = object as unknown as KubeObject;
       applyDefaults(obj);
-      const errs = validateObject(obj, { serviceCIDRs: cluster.serviceCIDR, nodePortRange: cluster.nodePortRange });
+      // The API server allocates a LoadBalancer's health-check node port before it validates;
+      // here nothing is allocated yet, so its absence is not an error.
+      const errs = validateObject(obj, { serviceCIDRs: cluster.serviceCIDR, nodePortRange: cluster.nodePortRange })
+        .filter((e) => !(e.field === 'spec.healthCheckNodePort' && e.type === 'FieldValueRequired'));
       const label = `${kind} ${JSON.stringify(objectName(obj))}`;
       report(`${loc} (${label})`, errs);
       if (errs.length === 0) objects.push({ object: obj, origin: o });

@@ -5,13 +5,17 @@ import type { KubeObject } from '../api/meta.js';
 import { KINDS } from '../api/types.js';
 import { APIServer } from '../apiserver/apiserver.js';
 import { ServiceAllocation } from '../apiserver/services.js';
+import { nodeDown, nodeSideControllers, nodeUp } from '../controllers/nodeside.js';
+import { workloadControllers } from '../controllers/workloads.js';
+import type { ControllerContext } from '../reconcile/controller.js';
 import { EventRecorder } from '../reconcile/events.js';
 import { SharedInformers } from '../reconcile/informers.js';
 import { ControllerManager } from '../reconcile/manager.js';
 import type { Origin, Scenario, TimelineEntry } from '../scenario/types.js';
 import { MemoryStore } from '../store/memory.js';
 import {
-  SYSTEM_NAMESPACES, controlPlaneNode, kubernetesEndpointSlice, kubernetesService, namespaceObject, nodeObjects,
+  SYSTEM_NAMESPACES, controlPlaneNode, coreDNSDeployment, kubeDNSService, kubernetesEndpointSlice, kubernetesService,
+  namespaceObject, nodeObjects,
 } from './bootstrap.js';
 import { VirtualClock, formatDuration } from './clock.js';
 import { Random } from './random.js';
@@ -45,6 +49,8 @@ export class Simulation {
   readonly manager: ControllerManager;
   readonly services: ServiceAllocation;
   readonly refused: Refusal[] = [];
+  /** Simulated time of the last change to any object (Events aside): when the cluster settled. */
+  lastChange = 0;
   #timelineDone = 0;
 
   constructor(readonly scenario: Scenario) {
@@ -57,10 +63,24 @@ export class Simulation {
     this.informers = new SharedInformers(this.api);
     this.events = new EventRecorder(this.api, this.clock);
     this.manager = new ControllerManager(this.timers);
+    // kube-controller-manager, the scheduler, the kubelets and the LB controller, each with its
+    // own random stream; they talk only through the API server.
+    const ctx = (name: string): ControllerContext => ({
+      store: this.api, informers: this.informers, timers: this.timers, clock: this.clock,
+      random: this.random.child(`controller/${name}`), cluster: c, events: this.events,
+    });
+    for (const ctl of nodeSideControllers(ctx)) this.manager.add(ctl);
+    for (const ctl of workloadControllers(ctx)) this.manager.add(ctl);
   }
 
   /** Creates what kubeadm leaves in a new cluster, then the scenario's objects (namespaces first). */
   async bootstrap(): Promise<void> {
+    for (const k of KINDS) {
+      if (k.kind === 'Event') continue;
+      await this.backend.watch(k.kind, {}, () => {
+        this.lastChange = this.clock.now();
+      });
+    }
     await this.informers.startAll();
     const declared = new Set(this.scenario.objects.filter((o) => o.object.kind === 'Namespace').map((o) => o.object.metadata.name!));
     const implicit = [...SYSTEM_NAMESPACES, ...this.scenario.implicitNamespaces].filter((n) => !declared.has(n));
@@ -72,6 +92,9 @@ export class Simulation {
     const cp = controlPlaneNode(nodes);
     const cpIP = cp?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
     if (cpIP) await this.backend.create(kubernetesEndpointSlice(cpIP));
+    // kubeadm's CoreDNS add-on: kube-dns at the cluster DNS address, two CoreDNS pods.
+    await this.apply(kubeDNSService(this.scenario.cluster.dnsServiceIP));
+    await this.apply(coreDNSDeployment());
     const ordered = [...this.scenario.objects].sort((a, b) => Number(b.object.kind === 'Namespace') - Number(a.object.kind === 'Namespace'));
     for (const { object, origin } of ordered) await this.apply(structuredClone(object), origin);
   }
@@ -79,8 +102,10 @@ export class Simulation {
   /** Creates or replaces an object through the API server; a refusal is recorded, never thrown. */
   async apply(obj: KubeObject, origin?: Origin): Promise<KubeObject | undefined> {
     try {
+      // As `kubectl apply`: create, or replace what is there (the create attempt must not
+      // leave its system fields on the object used for the update).
       try {
-        return await this.api.create(obj);
+        return await this.api.create(structuredClone(obj));
       } catch (e) {
         if (!(isStatusError(e) && e.reason === 'AlreadyExists')) throw e;
         const cur = await this.api.get(obj.kind, obj.metadata.namespace, obj.metadata.name!);
@@ -111,7 +136,15 @@ export class Simulation {
     const last = tl.length ? tl[tl.length - 1]!.at : 0;
     await this.runTo(last);
     await this.manager.runUntilQuiescent(last + SETTLE_LIMIT_MS);
-    return { simulatedTime: formatDuration(this.clock.now()), objects: this.objectCount() };
+    // Timers that only re-check (a progress deadline that can no longer pass) may run the
+    // clock on; the cluster settled at its last change.
+    return { simulatedTime: formatDuration(this.settledAt()), objects: this.objectCount() };
+  }
+
+  /** The simulated instant the state stopped changing (at least the last timeline entry). */
+  settledAt(): number {
+    const tl = this.scenario.timeline;
+    return Math.max(this.lastChange, tl.length ? tl[tl.length - 1]!.at : 0);
   }
 
   objectCount(): number {
@@ -155,17 +188,10 @@ export class Simulation {
   /** nodeDown/nodeUp: the node's kubelet stops or resumes reporting; node lifecycle follows. */
   async #setKubeletStopped(node: string, stopped: boolean, origin: Origin): Promise<void> {
     try {
-      const cur = await this.api.get('Node', undefined, node);
-      const annotations = { ...(cur.metadata.annotations ?? {}) };
-      if (stopped) annotations[KUBELET_STOPPED] = 'true';
-      else delete annotations[KUBELET_STOPPED];
-      await this.api.update({ ...cur, metadata: { ...cur.metadata, annotations } });
+      await (stopped ? nodeDown : nodeUp)(this.api, node);
     } catch (e) {
       if (!isStatusError(e)) throw e;
       this.refused.push({ object: `Node ${node}`, origin, at: formatDuration(this.clock.now()), reason: e.reason, message: e.message });
     }
   }
 }
-
-/** The annotation the timeline's nodeDown sets: the simulated kubelet on that node stops reporting. */
-export const KUBELET_STOPPED = 'netsim.io/kubelet-stopped';
