@@ -15,6 +15,10 @@ const BENCHES: Record<string, Bench> = {
     describe: 'kube-proxy iptables: full dump for 10,000 services × 10 endpoints; one endpoint change at 30,000 services',
     run: async () => (await import('./proxy.js')).benchProxy(),
   },
+  netfilter: {
+    describe: 'flow decisions/s through the faithful rule walk and the compiled fast path at 10,000 services; rules iptables checks per flow',
+    run: async () => (await import('../netns/netfilter/bench.js')).benchNetfilter(),
+  },
   reconcile: {
     describe: 'empty to steady state: 1,000 nodes / 30,000 pods, then 5,000 nodes / 150,000 pods (NETSIM_BENCH_SHAPE=a|b)',
     run: async () => (await import('./reconcile.js')).benchReconcile(),

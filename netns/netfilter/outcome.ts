@@ -139,6 +139,11 @@ export interface EffectList {
 /** The packet after rewriting: the caller's optional fields kept, the rest from the state. */
 export function rewrittenPacket(s: PacketState): Packet {
   const p = s.pkt;
+  // Whole literals for the usual packets (at most an input interface): no per-field map transitions.
+  if (p.outIface === undefined && p.tcpFlags === undefined && p.icmpType === undefined && p.icmpCode === undefined && p.fragment === undefined) {
+    if (p.inIface === undefined) return { src: s.src, dst: s.dst, proto: p.proto, sport: s.sport, dport: s.dport, mark: s.mark };
+    return { src: s.src, dst: s.dst, proto: p.proto, sport: s.sport, dport: s.dport, mark: s.mark, inIface: p.inIface };
+  }
   const out: {
     src: Address;
     dst: Address;

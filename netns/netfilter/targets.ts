@@ -62,7 +62,8 @@ const reject: Extension<Target> = {
         withType = hit[0];
       },
       finish(rule) {
-        if (withType === 'tcp-reset' && (!rule.protocol || rule.protocol.number !== 6 || rule.protocol.invert)) {
+        const tcp = rule.protocol !== null && rule.protocol.number === 6 && !rule.protocol.invert;
+        if (withType === 'tcp-reset' && !tcp) {
           env.fail('REJECT: TCP_RESET invalid for non-tcp (add `-p tcp\')');
         }
         return { kind: 'REJECT', with: withType };

@@ -411,6 +411,30 @@ describe('netns/netfilter evaluate', () => {
     });
   });
 
+  it('a NOTRACK in raw keeps the packet out of conntrack: nat is skipped and filter sees UNTRACKED', () => {
+    const rs = parseIptablesSave(
+      [
+        '*raw',
+        '-A PREROUTING -p udp -m udp --dport 53 -j CT --notrack',
+        'COMMIT',
+        '*nat',
+        '-A PREROUTING -p udp -m udp --dport 53 -j DNAT --to-destination 10.244.0.53',
+        'COMMIT',
+        '*filter',
+        '-A INPUT -m conntrack --ctstate UNTRACKED -j ACCEPT',
+        '-A INPUT -j DROP',
+        'COMMIT',
+      ].join('\n'),
+    );
+    const dns: Packet = { src: ip('10.244.1.9'), dst: NODE, proto: 'udp', sport: 5353, dport: 53, inIface: 'eth0' };
+    const pre = evaluate(rs, 'PREROUTING', 'all', dns, ctx);
+    assert.deepEqual(pre.map((o) => [o.dnat, o.hops.map((h) => `${h.table}/${h.chain}#${h.index} ${h.action}`)]), [
+      [undefined, ['raw/PREROUTING#1 CT --notrack', 'raw/PREROUTING#0 policy ACCEPT']],
+    ]);
+    assert.equal(evaluate(rs, 'INPUT', 'filter', dns, { ...ctx, ctstate: 'UNTRACKED' })[0]!.verdict, 'ACCEPT');
+    assert.equal(evaluate(rs, 'INPUT', 'filter', dns, ctx)[0]!.verdict, 'DROP');
+  });
+
   describe('recent (ClientIP affinity)', () => {
     const rs = parseIptablesSave(
       [
