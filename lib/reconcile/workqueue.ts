@@ -26,7 +26,10 @@ export class WorkQueue {
 
   /** Queues `key` after `delayMs` of simulated time; an earlier pending delay for it wins. */
   addAfter(key: string, delayMs: number): void {
-    if (delayMs <= 0) return this.add(key);
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
     const due = this.timers.clock.now() + delayMs;
     const prev = this.#delayed.get(key);
     if (prev && prev.due <= due) return;

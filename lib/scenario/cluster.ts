@@ -195,12 +195,12 @@ function nodeFields(n: Obj, path: string, errs: FieldError[]): ScenarioNode {
     else {
       n.addresses.forEach((a: unknown, i) => {
         const p = `${path}.addresses[${i}]`;
-        if (!isObj(a)) return void errs.push(field.invalid(p, a, 'must be an object'));
+        if (!isObj(a)) { errs.push(field.invalid(p, a, 'must be an object')); return; }
         if (!ADDRESS_TYPES.includes(a.type as string)) errs.push(field.notSupported(`${p}.type`, a.type, ADDRESS_TYPES));
         const addr = str(a.address, `${p}.address`, errs);
         if (a.type === 'InternalIP' || a.type === 'ExternalIP') {
           const r = parseIPStrict(addr);
-          if (typeof r === 'string') return void errs.push(field.invalid(`${p}.address`, addr, r));
+          if (typeof r === 'string') { errs.push(field.invalid(`${p}.address`, addr, r)); return; }
         }
         addresses.push({ type: a.type as ScenarioNode['addresses'][number]['type'], address: addr });
       });
@@ -224,7 +224,7 @@ function nodeFields(n: Obj, path: string, errs: FieldError[]): ScenarioNode {
   }
   const taints = Array.isArray(n.taints) ? (n.taints as ScenarioNode['taints']) : [];
   taints.forEach((t, i) => {
-    if (!isObj(t)) return void errs.push(field.invalid(`${path}.taints[${i}]`, t, 'must be an object'));
+    if (!isObj(t)) { errs.push(field.invalid(`${path}.taints[${i}]`, t, 'must be an object')); return; }
     if (!t.key) errs.push(field.required(`${path}.taints[${i}].key`));
     if (!['NoSchedule', 'PreferNoSchedule', 'NoExecute'].includes(t.effect as string)) {
       errs.push(field.notSupported(`${path}.taints[${i}].effect`, t.effect, ['NoExecute', 'NoSchedule', 'PreferNoSchedule']));
@@ -248,7 +248,7 @@ function cidrList(v: unknown, path: string, errs: FieldError[], single = false):
   const out: CIDR[] = [];
   items.forEach((item, i) => {
     const p = Array.isArray(v) ? `${path}[${i}]` : path;
-    if (typeof item !== 'string') return void errs.push(field.invalid(p, item, 'must be a string'));
+    if (typeof item !== 'string') { errs.push(field.invalid(p, item, 'must be a string')); return; }
     const r = parseCIDRStrict(item);
     if (typeof r === 'string') errs.push(field.invalid(p, item, r));
     else out.push(r);

@@ -103,14 +103,16 @@ export function loadScenario(path: string, opts: LoadOptions = {}): Scenario {
   // Inline objects.
   if (doc.objects !== undefined) {
     if (!Array.isArray(doc.objects)) problems.push(`${at('objects')}: Invalid value: must be a list of Kubernetes objects`);
-    else doc.objects.forEach((o, i) => addObject(o, { file: shown, document: first.index, path: `objects[${i}]` }));
+    else {
+      for (const [i, o] of doc.objects.entries()) addObject(o, { file: shown, document: first.index, path: `objects[${i}]` });
+    }
   }
   // Included manifest files, relative to the scenario file.
   if (doc.include !== undefined) {
     if (!Array.isArray(doc.include)) problems.push(`${at('include')}: Invalid value: must be a list of file paths`);
     else {
       doc.include.forEach((p, i) => {
-        if (typeof p !== 'string' || p === '') return void problems.push(`${at(`include[${i}]`)}: Invalid value: must be a file path`);
+        if (typeof p !== 'string' || p === '') { problems.push(`${at(`include[${i}]`)}: Invalid value: must be a file path`); return; }
         const full = resolve(dirname(path), p);
         const incShown = displayPath(full);
         const inc = readDocuments(full, incShown);
@@ -192,21 +194,22 @@ function parseTimeline(raw: unknown, file: string, document: number, problems: s
   raw.forEach((e: unknown, i) => {
     const p = `timeline[${i}]`;
     const origin: Origin = { file, document, path: p };
-    if (!isObj(e)) return void problems.push(`${at(p)}: Invalid value: must be an object`);
+    if (!isObj(e)) { problems.push(`${at(p)}: Invalid value: must be an object`); return; }
     const t = parseTime(e.at);
-    if (t === null) return void problems.push(`${at(`${p}.at`)}: Invalid value: ${JSON.stringify(e.at ?? null)}: must be a duration such as 30s, 5m or 1h30m`);
+    if (t === null) { problems.push(`${at(`${p}.at`)}: Invalid value: ${JSON.stringify(e.at ?? null)}: must be a duration such as 30s, 5m or 1h30m`); return; }
     const actions = Object.keys(e).filter((k) => k !== 'at');
     if (actions.length !== 1 || !TIMELINE_ACTIONS.includes(actions[0]!)) {
-      return void problems.push(`${at(p)}: Invalid value: must have "at" and exactly one of ${TIMELINE_ACTIONS.join(', ')} (found ${actions.join(', ') || 'none'})`);
+      problems.push(`${at(p)}: Invalid value: must have "at" and exactly one of ${TIMELINE_ACTIONS.join(', ')} (found ${actions.join(', ') || 'none'})`);
+      return;
     }
     const kind = actions[0]!;
     const v = e[kind];
     if (kind === 'nodeDown' || kind === 'nodeUp') {
-      if (typeof v !== 'string' || !v) return void problems.push(`${at(`${p}.${kind}`)}: Invalid value: must be a node name`);
+      if (typeof v !== 'string' || !v) { problems.push(`${at(`${p}.${kind}`)}: Invalid value: must be a node name`); return; }
       out.push({ at: t, origin, action: { type: kind, node: v } });
       return;
     }
-    if (!isObj(v)) return void problems.push(`${at(`${p}.${kind}`)}: Invalid value: must be an object`);
+    if (!isObj(v)) { problems.push(`${at(`${p}.${kind}`)}: Invalid value: must be an object`); return; }
     if (kind === 'apply') {
       const info = typeof v.kind === 'string' ? kindInfo(v.kind) : undefined;
       if (!info) {
@@ -223,14 +226,15 @@ function parseTimeline(raw: unknown, file: string, document: number, problems: s
     }
     const k = v.kind;
     const name = v.name;
-    if (typeof k !== 'string' || !kindInfo(k)) return void problems.push(`${at(`${p}.${kind}.kind`)}: Unsupported value: ${JSON.stringify(k ?? null)}`);
-    if (typeof name !== 'string' || !name) return void problems.push(`${at(`${p}.${kind}.name`)}: Required value`);
+    if (typeof k !== 'string' || !kindInfo(k)) { problems.push(`${at(`${p}.${kind}.kind`)}: Unsupported value: ${JSON.stringify(k ?? null)}`); return; }
+    if (typeof name !== 'string' || !name) { problems.push(`${at(`${p}.${kind}.name`)}: Required value`); return; }
     const namespace = kindInfo(k)!.namespaced ? (typeof v.namespace === 'string' && v.namespace ? v.namespace : 'default') : '';
     if (kind === 'scale') {
       const r = v.replicas;
-      if (typeof r !== 'number' || !Number.isInteger(r) || r < 0) return void problems.push(`${at(`${p}.scale.replicas`)}: Invalid value: ${JSON.stringify(r ?? null)}: must be a non-negative integer`);
+      if (typeof r !== 'number' || !Number.isInteger(r) || r < 0) { problems.push(`${at(`${p}.scale.replicas`)}: Invalid value: ${JSON.stringify(r ?? null)}: must be a non-negative integer`); return; }
       if (!['Deployment', 'ReplicaSet', 'StatefulSet', 'ReplicationController'].includes(k)) {
-        return void problems.push(`${at(`${p}.scale.kind`)}: Unsupported value: ${JSON.stringify(k)}: supported values: "Deployment", "ReplicaSet", "ReplicationController", "StatefulSet"`);
+        problems.push(`${at(`${p}.scale.kind`)}: Unsupported value: ${JSON.stringify(k)}: supported values: "Deployment", "ReplicaSet", "ReplicationController", "StatefulSet"`);
+        return;
       }
       out.push({ at: t, origin, action: { type: 'scale', kind: k, name, namespace, replicas: r } });
     } else {
@@ -251,17 +255,17 @@ function parseChecks(raw: unknown, file: string, document: number, problems: str
   const out: Check[] = [];
   raw.forEach((c: unknown, i) => {
     const p = `checks[${i}]`;
-    if (!isObj(c)) return void problems.push(`${at(p)}: Invalid value: must be an object`);
+    if (!isObj(c)) { problems.push(`${at(p)}: Invalid value: must be an object`); return; }
     const kinds = (['flow', 'dns', 'http'] as const).filter((k) => c[k] !== undefined);
-    if (kinds.length !== 1) return void problems.push(`${at(p)}: Invalid value: must have exactly one of flow, dns, http`);
+    if (kinds.length !== 1) { problems.push(`${at(p)}: Invalid value: must have exactly one of flow, dns, http`); return; }
     const kind = kinds[0]!;
     const spec = c[kind];
-    if (!isObj(spec)) return void problems.push(`${at(`${p}.${kind}`)}: Invalid value: must be an object`);
-    if (!isObj(c.expect)) return void problems.push(`${at(`${p}.expect`)}: Required value`);
+    if (!isObj(spec)) { problems.push(`${at(`${p}.${kind}`)}: Invalid value: must be an object`); return; }
+    if (!isObj(c.expect)) { problems.push(`${at(`${p}.expect`)}: Required value`); return; }
     let t: number | undefined;
     if (c.at !== undefined) {
       const parsed = parseTime(c.at);
-      if (parsed === null) return void problems.push(`${at(`${p}.at`)}: Invalid value: ${JSON.stringify(c.at)}: must be a duration such as 30s`);
+      if (parsed === null) { problems.push(`${at(`${p}.at`)}: Invalid value: ${JSON.stringify(c.at)}: must be a duration such as 30s`); return; }
       t = parsed;
     }
     const name = typeof c.name === 'string' && c.name ? c.name : `${kind} check ${i + 1}`;

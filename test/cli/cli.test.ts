@@ -3,18 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../lib/cli/main.js';
+import { netsim } from './netsim.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const guestbook = join(root, 'scenarios/guestbook.yaml');
 
-/** Runs netsim in-process and captures what it prints. */
-export async function netsim(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 function tmpFile(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'netsim-cli-'));
