@@ -29,7 +29,7 @@ export class ScenarioError extends StatusError {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const SCENARIO_KEYS = new Set(['apiVersion', 'kind', 'metadata', 'cluster', 'objects', 'include', 'timeline', 'checks']);
+const SCENARIO_KEYS = new Set(['apiVersion', 'kind', 'metadata', 'cluster', 'objects', 'include', 'timeline', 'checks', 'benchmark']);
 
 /** Loads and validates a scenario file; throws ScenarioError listing every problem. */
 export function loadScenario(path: string, opts: LoadOptions = {}): Scenario {
@@ -151,6 +151,7 @@ export function loadScenario(path: string, opts: LoadOptions = {}): Scenario {
     timeline,
     checks,
     implicitNamespaces: [...implicit].sort(),
+    ...(doc.benchmark !== undefined ? { benchmark: doc.benchmark } : {}),
   };
 }
 

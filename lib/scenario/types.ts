@@ -95,4 +95,6 @@ export interface Scenario {
   checks: Check[];
   /** Namespaces used by objects but not declared; created for them (and reported). */
   implicitNamespaces: string[];
+  /** The `benchmark:` section of a benchmark scenario (`netsim bench`), checked by lib/bench. */
+  benchmark?: unknown;
 }
