@@ -8,6 +8,7 @@ import { evaluateFlowCheck } from '../sim/flowcheck.js';
 import { clusterZoneOf } from '../sim/dnsview.js';
 import { Simulation } from '../sim/simulation.js';
 import type { CommandIO } from './main.js';
+import { stateSummary } from './summary.js';
 
 export interface CheckResult {
   name: string;
@@ -79,6 +80,8 @@ export async function runCommand(a: { values: Record<string, unknown>; positiona
   for (const r of sim.refused) io.out(`refused at ${r.at}: ${r.object}${r.origin ? ` (${r.origin.file}: document ${r.origin.document})` : ''}: ${r.message}`);
   for (const f of sim.manager.failures) io.out(`controller error: ${f.controller} ${f.key}: ${f.message}`);
   io.out(`converged at ${converged.simulatedTime} simulated, ${converged.objects} objects in the store`);
+  for (const line of await stateSummary(sim, file)) io.out(line);
+  io.out('');
   for (const ch of checks) {
     io.out(`  ${ch.skipped ? 'SKIP' : ch.passed ? 'PASS' : 'FAIL'}  ${ch.name}${ch.skipped ? ` (${ch.skipped})` : ''}`);
     if (!ch.passed && ch.error) io.out(`        ${ch.error}`);

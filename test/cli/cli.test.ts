@@ -62,6 +62,21 @@ describe('cli', () => {
     for (const l of lines.slice(1)) assert.match(l, /^ {2}\S*five-mistakes\.yaml: document \d/);
   });
 
+  it('run shows nodes with pod CIDRs, pods with IPs, services, slices and a pod\'s service environment', async () => {
+    const r = await netsim('run', guestbook);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /\nNODES\n {2}NAME +STATUS +ROLES +INTERNAL-IP +POD-CIDR\n {2}master +Ready +control-plane +192\.168\.40\.128 +10\.244\.0\.0\/24\n {2}node01 +Ready +<none> +192\.168\.40\.129 +10\.244\.1\.0\/24\n {2}node02 +Ready +<none> +192\.168\.40\.130 +10\.244\.2\.0\/24\n/);
+    // Application pods run on the workers only (the control plane is tainted), each with an IP of its node's CIDR.
+    const pods = [...r.out.matchAll(/\n {2}default +(\S+) +1\/1 +Running +10\.244\.(\d)\.\d+ +(node0\d|master)/g)];
+    assert.equal(pods.length, 6);
+    for (const [, , cidr, node] of pods) assert.equal(node, `node0${cidr}`);
+    assert.match(r.out, /\n {2}kube-system +kube-dns +ClusterIP +10\.96\.0\.10 +<none> +53\/UDP,53\/TCP,9153\/TCP\n/);
+    assert.match(r.out, /\nENVIRONMENT of pod default\/frontend-\S+ \(container php-redis\)/);
+    assert.match(r.out, /\n {2}REDIS_MASTER_SERVICE_HOST=10\.\d+\.\d+\.\d+\n {2}REDIS_MASTER_SERVICE_PORT=6379\n/);
+    assert.match(r.out, /\n {2}KUBERNETES_SERVICE_HOST=10\.96\.0\.1\n/);
+    assert.match(r.out, /\nchecks: 2 passed, 0 failed$/);
+  });
+
   it('get services shows cluster IPs and node ports as kubectl does', async () => {
     const r = await netsim('get', 'svc', '-f', guestbook);
     assert.equal(r.code, 0, r.err);
