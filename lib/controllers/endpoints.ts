@@ -134,6 +134,7 @@ export function truncateEndpoints(subsets: EndpointSubset[]): boolean {
   return true;
 }
 
+/** Endpoints objects of Services with selectors, keyed by Service. */
 export class EndpointsController implements Controller {
   readonly name = 'endpoint-controller';
   readonly queue: WorkQueue;
@@ -175,7 +176,7 @@ export class EndpointsController implements Controller {
     this.#endpoints.on('delete', (e) => this.queue.add(objectKey(e)));
   }
 
-  async reconcile(key: string): Promise<ReconcileResult | void> {
+  async reconcile(key: string): Promise<ReconcileResult | undefined> {
     const slash = key.indexOf('/');
     const ns = key.slice(0, slash);
     const name = key.slice(slash + 1);

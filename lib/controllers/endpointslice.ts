@@ -232,6 +232,7 @@ function podToEndpoint(pod: Pod, node: Node | undefined, svc: Service, at: Addre
 
 const emptyList = (a: readonly unknown[] | undefined) => !a || a.length === 0;
 
+/** EndpointSlices of Services with selectors, keyed by Service. */
 export class EndpointSliceController implements Controller {
   readonly name = 'endpointslice-controller';
   readonly queue: WorkQueue;
@@ -300,7 +301,7 @@ export class EndpointSliceController implements Controller {
     });
   }
 
-  async reconcile(key: string): Promise<ReconcileResult | void> {
+  async reconcile(key: string): Promise<ReconcileResult | undefined> {
     const slash = key.indexOf('/');
     const svc = this.#services.lister.get(key.slice(0, slash), key.slice(slash + 1));
     // A deleted Service's slices go with it through their owner reference (garbage collector).

@@ -18,6 +18,7 @@ export const METALLB_COMPONENT = 'metallb-controller';
 /** Go's %q of a []string: ["a" "b"]. */
 const quoteList = (ips: readonly string[]) => `[${ips.map((ip) => JSON.stringify(ip)).join(' ')}]`;
 
+/** LoadBalancer addresses from the pool, keyed by Service. */
 export class LoadBalancerController implements Controller {
   readonly name = 'metallb-controller';
   readonly queue: WorkQueue;
@@ -47,12 +48,12 @@ export class LoadBalancerController implements Controller {
     }
   }
 
-  async reconcile(key: string): Promise<ReconcileResult | void> {
+  async reconcile(key: string): Promise<ReconcileResult | undefined> {
     if (!this.pool) return;
     this.#sync();
     const slash = key.indexOf('/');
     const svc = this.#services.lister.get(key.slice(0, slash), key.slice(slash + 1));
-    if (!svc || svc.spec.type !== 'LoadBalancer' || svc.spec.loadBalancerClass) {
+    if (svc?.spec.type !== 'LoadBalancer' || svc.spec.loadBalancerClass) {
       this.#pending.delete(key);
       const freed = this.pool.release(key);
       // No longer a LoadBalancer: the address MetalLB gave it is withdrawn from its status.
@@ -78,10 +79,16 @@ export class LoadBalancerController implements Controller {
       this.pool.release(key);
       this.#retryPending();
     }
-    if ('error' in requested) return this.#fail(svc, key, requested.error);
+    if ('error' in requested) {
+      await this.#fail(svc, key, requested.error);
+      return;
+    }
     const family = svc.spec.ipFamilies?.[0] === 'IPv6' ? 6 : 4;
     const r = requested.ips.length ? this.pool.allocateSpecific(key, requested.ips) : this.pool.allocate(key, family);
-    if (!r.ok) return this.#fail(svc, key, r.error);
+    if (!r.ok) {
+      await this.#fail(svc, key, r.error);
+      return;
+    }
     this.#pending.delete(key);
     const ingress: LoadBalancerIngress[] = r.ips.map((ip) => ({ ip, ipMode: 'VIP' }));
     const written = await this.ctx.store.updateStatus<Service>({ ...svc, status: { ...(svc.status ?? {}), loadBalancer: { ingress } } });

@@ -17,6 +17,7 @@ function podCIDRsOf(node: Node): string[] {
   return node.spec.podCIDR ? [node.spec.podCIDR] : [];
 }
 
+/** The range allocator, keyed by node. */
 export class NodeIPAMController implements Controller {
   readonly name = 'node-ipam-controller';
   readonly queue: WorkQueue;
@@ -42,7 +43,7 @@ export class NodeIPAMController implements Controller {
     this.#nodes.on('delete', (n) => this.queue.add(n.metadata.name!));
   }
 
-  async reconcile(name: string): Promise<ReconcileResult | void> {
+  async reconcile(name: string): Promise<ReconcileResult | undefined> {
     // As NewCIDRRangeAllocator: the CIDRs existing nodes hold are marked before any allocation.
     if (!this.#occupied) {
       this.#occupied = true;

@@ -60,6 +60,7 @@ function firstMonitorPassAfter(t: number): number {
 
 const isTaint = (t: Taint, key: string, effect: string) => t.key === key && t.effect === effect;
 
+/** Node health and taints, keyed by node. */
 export class NodeLifecycleController implements Controller {
   readonly name = 'node-lifecycle-controller';
   readonly queue: WorkQueue;
@@ -86,7 +87,7 @@ export class NodeLifecycleController implements Controller {
     this.#nodes.on('delete', (n) => this.queue.add(n.metadata.name!));
   }
 
-  async reconcile(name: string): Promise<ReconcileResult | void> {
+  async reconcile(name: string): Promise<ReconcileResult | undefined> {
     const node = this.#nodes.lister.get(undefined, name);
     if (!node) {
       this.#lastHeartbeat.delete(name);
@@ -108,7 +109,7 @@ export class NodeLifecycleController implements Controller {
     }
   }
 
-  async #unreachable(node: Node, now: number): Promise<ReconcileResult | void> {
+  async #unreachable(node: Node, now: number): Promise<ReconcileResult | undefined> {
     const name = node.metadata.name!;
     let heard = this.#lastHeartbeat.get(name);
     if (heard === undefined) this.#lastHeartbeat.set(name, (heard = now));

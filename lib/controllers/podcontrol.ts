@@ -30,9 +30,26 @@ export function podFromTemplate(template: PodTemplateSpec, parent: KubeObject, c
       ...(meta.finalizers ? { finalizers: [...meta.finalizers] } : {}),
       ...(controllerRef ? { ownerReferences: [{ ...controllerRef }] } : {}),
     },
-    spec: structuredClone(template.spec),
+    spec: copyJSON(template.spec),
   };
   return pod;
+}
+
+/**
+ * A deep copy of a JSON value (plain objects and arrays; anything else is shared). Unlike
+ * structuredClone it shares the strings, which every pod of a template would otherwise own.
+ */
+export function copyJSON<T>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const out = new Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = copyJSON(v[i]);
+    return out as T;
+  }
+  if (Object.getPrototypeOf(v) !== Object.prototype) return structuredClone(v);
+  const out: Record<string, unknown> = {};
+  for (const k in v) out[k] = copyJSON((v as Record<string, unknown>)[k]);
+  return out as T;
 }
 
 /** Creates and deletes pods for one controller, recording RealPodControl's events. */

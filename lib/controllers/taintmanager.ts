@@ -16,6 +16,7 @@ export const TAINT_EVICTION_COMPONENT = 'taint-eviction-controller';
 
 const noExecute = (n: Node | undefined): Taint[] => (n?.spec.taints ?? []).filter((t) => t.effect === 'NoExecute');
 
+/** NoExecute evictions, keyed by pod. */
 export class TaintEvictionController implements Controller {
   readonly name = 'taint-eviction-controller';
   readonly queue: WorkQueue;
@@ -45,25 +46,37 @@ export class TaintEvictionController implements Controller {
     this.#pods.on('delete', (p) => this.#scheduled.delete(objectKey(p)));
   }
 
-  async reconcile(key: string): Promise<ReconcileResult | void> {
+  async reconcile(key: string): Promise<ReconcileResult | undefined> {
     const slash = key.indexOf('/');
     const pod = this.#pods.lister.get(key.slice(0, slash), key.slice(slash + 1));
     const pending = this.#scheduled.get(key);
-    if (!pod || !pod.spec.nodeName || (pending && pending.uid !== pod.metadata.uid)) {
+    if (!pod?.spec.nodeName || (pending && pending.uid !== pod.metadata.uid)) {
       this.#scheduled.delete(key);
-      if (!pod || !pod.spec.nodeName) return;
+      if (!pod?.spec.nodeName) return;
     }
     const taints = noExecute(this.#nodes.lister.get(undefined, pod.spec.nodeName));
-    if (taints.length === 0) return this.#cancel(key, pod);
+    if (taints.length === 0) {
+      await this.#cancel(key, pod);
+      return;
+    }
     const { tolerated, used } = matchingTolerations(taints, pod.spec.tolerations);
-    if (!tolerated) return this.#evict(key, pod);
+    if (!tolerated) {
+      await this.#evict(key, pod);
+      return;
+    }
     const min = minTolerationMs(used);
-    if (min < 0) return this.#cancel(key, pod);
+    if (min < 0) {
+      await this.#cancel(key, pod);
+      return;
+    }
     const now = this.ctx.clock.now();
     let entry = this.#scheduled.get(key);
     if (!entry) this.#scheduled.set(key, (entry = { uid: pod.metadata.uid ?? '', createdAt: now }));
     const due = entry.createdAt + min;
-    if (now >= due) return this.#evict(key, pod);
+    if (now >= due) {
+      await this.#evict(key, pod);
+      return;
+    }
     return { requeueAfter: due - now };
   }
 

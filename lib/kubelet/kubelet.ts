@@ -52,6 +52,7 @@ interface NodeRanges {
   allocators: PodIPAllocator[];
 }
 
+/** The kubelets of all nodes as one controller, keyed by pod. */
 export class KubeletController implements Controller {
   readonly name = 'kubelet';
   readonly queue: WorkQueue;
@@ -89,7 +90,7 @@ export class KubeletController implements Controller {
     for (const p of podsOnNode(this.#pods, node)) this.queue.add(objectKey(p));
   }
 
-  async reconcile(key: string): Promise<ReconcileResult | void> {
+  async reconcile(key: string): Promise<ReconcileResult | undefined> {
     const slash = key.indexOf('/');
     const pod = this.#pods.lister.get(key.slice(0, slash), key.slice(slash + 1));
     let w = this.#workers.get(key);
@@ -97,7 +98,7 @@ export class KubeletController implements Controller {
       this.#forget(key, w);
       w = undefined;
     }
-    if (!pod || !pod.spec.nodeName) return;
+    if (!pod?.spec.nodeName) return;
     const node = this.#nodes.lister.get(undefined, pod.spec.nodeName);
     if (!node || kubeletStopped(node)) return;
     if (!w) {
@@ -139,11 +140,11 @@ export class KubeletController implements Controller {
   }
 
   /** Pod admission and sandbox: the address, the first Pending status, then wait for the containers. */
-  async #admit(key: string, pod: Pod, node: Node): Promise<ReconcileResult | void> {
+  async #admit(key: string, pod: Pod, node: Node): Promise<ReconcileResult | undefined> {
     const hostNetwork = pod.spec.hostNetwork === true;
     const nodeName = node.metadata.name!;
     const uid = pod.metadata.uid ?? key;
-    let allocated: PodWorker['allocated'] = [];
+    const allocated: PodWorker['allocated'] = [];
     let podIPs: string[];
     if (hostNetwork) {
       podIPs = hostIPs(node);
@@ -176,7 +177,7 @@ export class KubeletController implements Controller {
     return { requeueAfter: w.startAt - now };
   }
 
-  async #sync(pod: Pod, node: Node, w: PodWorker): Promise<ReconcileResult | void> {
+  async #sync(pod: Pod, node: Node, w: PodWorker): Promise<ReconcileResult | undefined> {
     const now = this.ctx.clock.now();
     let started = false;
     if (w.startedAt === undefined) {

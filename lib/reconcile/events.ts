@@ -2,11 +2,23 @@
 // message), counted and re-stamped when it repeats.
 import type { KubeObject } from '../api/meta.js';
 import type { Event } from '../api/types.js';
+
+type EventSource = NonNullable<Event['source']>;
 import type { VirtualClock } from '../sim/clock.js';
 import type { Store } from '../store/store.js';
 
+/** Repeated message texts ("Started container app") are kept once; the table is bounded. */
+const MESSAGE_TABLE_MAX = 4096;
+
 export class EventRecorder {
-  #byKey = new Map<string, Event>();
+  /**
+   * Events recorded so far by involved object (its uid, shared with the object; kind/ns/name
+   * when it has none): a short list each, searched by reason and message. Keys are not
+   * concatenated per event, which at 750,000 events is most of the recorder's memory.
+   */
+  #byObject = new Map<string, Event[]>();
+  #sources = new Map<string, EventSource>();
+  #messages = new Map<string, string>();
   #seq = 0;
   constructor(
     private readonly store: Store,
@@ -15,17 +27,21 @@ export class EventRecorder {
 
   /** Records an event about `obj` from `component` (e.g. `deployment-controller`). */
   async record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string, host?: string): Promise<void> {
-    const ns = obj.metadata.namespace ?? 'default';
-    const key = `${obj.kind}/${ns}/${obj.metadata.name}/${obj.metadata.uid ?? ''}/${reason}/${message}`;
+    const m = obj.metadata;
+    const ns = m.namespace ?? 'default';
+    const objKey = m.uid || `${obj.kind}/${ns}/${m.name}`;
     const now = this.clock.timestamp();
-    const prev = this.#byKey.get(key);
-    if (prev) {
+    let list = this.#byObject.get(objKey);
+    const at = list ? findEvent(list, obj, ns, reason, message) : -1;
+    if (list && at >= 0) {
+      const prev = list[at]!;
       const next: Event = { ...prev, metadata: { ...prev.metadata }, count: (prev.count ?? 1) + 1, lastTimestamp: now };
       try {
-        this.#byKey.set(key, await this.store.update(next));
+        list[at] = await this.store.update(next);
         return;
       } catch {
         // The event was removed meanwhile; write it anew below.
+        list.splice(at, 1);
       }
     }
     // As client-go: the name is the object's name plus a unique hex suffix.
@@ -33,24 +49,53 @@ export class EventRecorder {
     const ev: Event = {
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name: `${obj.metadata.name}.${suffix}`, namespace: ns },
+      metadata: { name: `${m.name}.${suffix}`, namespace: ns },
       involvedObject: {
         kind: obj.kind,
-        namespace: obj.metadata.namespace,
-        name: obj.metadata.name,
-        uid: obj.metadata.uid,
+        namespace: m.namespace,
+        name: m.name,
+        uid: m.uid,
         apiVersion: obj.apiVersion,
-        resourceVersion: obj.metadata.resourceVersion,
+        resourceVersion: m.resourceVersion,
       },
       reason,
-      message,
+      message: this.#intern(message),
       type,
-      source: host ? { component, host } : { component },
+      source: this.#source(component, host),
       firstTimestamp: now,
       lastTimestamp: now,
       count: 1,
       reportingComponent: component,
     };
-    this.#byKey.set(key, await this.store.create(ev));
+    const stored = await this.store.create(ev);
+    list = this.#byObject.get(objKey);
+    if (!list) this.#byObject.set(objKey, (list = []));
+    list.push(stored);
   }
+
+  /** One source object per component and host, shared by its events (stored objects are read-only). */
+  #source(component: string, host: string | undefined): EventSource {
+    const k = host ? `${component}\u0000${host}` : component;
+    let s = this.#sources.get(k);
+    if (!s) this.#sources.set(k, (s = host ? { component, host } : { component }));
+    return s;
+  }
+
+  #intern(message: string): string {
+    const known = this.#messages.get(message);
+    if (known !== undefined) return known;
+    if (this.#messages.size >= MESSAGE_TABLE_MAX) this.#messages.clear();
+    this.#messages.set(message, message);
+    return message;
+  }
+}
+
+/** Index in `list` of the event about `obj` with this reason and message, or -1. */
+function findEvent(list: Event[], obj: KubeObject, ns: string, reason: string, message: string): number {
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i]!;
+    const io = e.involvedObject;
+    if (e.reason === reason && e.message === message && io.kind === obj.kind && io.name === obj.metadata.name && (io.namespace ?? 'default') === ns) return i;
+  }
+  return -1;
 }

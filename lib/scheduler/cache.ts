@@ -87,8 +87,8 @@ function refresh(info: NodeInfo, node: Node): void {
   info.unschedulable = node.spec.unschedulable === true;
   info.blockingTaints = blocking;
   info.zone = l[ZONE_LABEL] ?? '';
-  info.hasHostnameLabel = Object.prototype.hasOwnProperty.call(l, HOSTNAME_LABEL);
-  info.hasZoneLabel = Object.prototype.hasOwnProperty.call(l, ZONE_LABEL);
+  info.hasHostnameLabel = Object.hasOwn(l, HOSTNAME_LABEL);
+  info.hasZoneLabel = Object.hasOwn(l, ZONE_LABEL);
   info.preferNoSchedule = pns;
 }
 
@@ -198,6 +198,7 @@ export function isAssigned(pod: Pod): boolean {
   return !!pod.spec.nodeName && !isPodTerminal(pod);
 }
 
+/** Nodes and the pods bound to them, as the scheduler sees them. */
 export class SchedulerCache {
   readonly #nodes = new Map<string, NodeInfo>();
   readonly #accounts = new Map<string, PodAccount>();
@@ -285,7 +286,10 @@ export class SchedulerCache {
 
   addNode(node: Node): void {
     const name = node.metadata.name!;
-    if (this.#nodes.has(name)) return this.updateNode(node);
+    if (this.#nodes.has(name)) {
+      this.updateNode(node);
+      return;
+    }
     const info: NodeInfo = {
       name, node, allocMilliCPU: 0, allocMemory: 0, allocPods: 0, allocScalar: new Map(), unschedulable: false, blockingTaints: undefined,
       reqMilliCPU: 0, reqMemory: 0, reqScalar: new Map(), nonZeroMilliCPU: 0, nonZeroMemory: 0, podCount: 0,
@@ -305,7 +309,10 @@ export class SchedulerCache {
   updateNode(node: Node): void {
     const name = node.metadata.name!;
     const info = this.#nodes.get(name);
-    if (!info) return this.addNode(node);
+    if (!info) {
+      this.addNode(node);
+      return;
+    }
     const oldZone = info.zone;
     if (info.preferNoSchedule) this.#preferNoScheduleNodes--;
     refresh(info, node);

@@ -9,7 +9,7 @@ function parseInt64(s: string): number | undefined {
 
 /** One requirement against a label map (NodeSelectorRequirementsAsSelector semantics). */
 export function requirementMatches(r: NodeSelectorRequirement, labels: Readonly<Record<string, string>>): boolean {
-  const has = Object.prototype.hasOwnProperty.call(labels, r.key);
+  const has = Object.hasOwn(labels, r.key);
   const v = has ? labels[r.key]! : undefined;
   const values = r.values ?? [];
   switch (r.operator) {

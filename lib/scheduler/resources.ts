@@ -62,13 +62,13 @@ function containerRequests(c: Container): { cpu: number; mem: number; scalar: [s
   return { cpu, mem, scalar };
 }
 
+const NO_SCALARS: Map<string, number> = new Map();
+
 /**
  * resource.PodRequests: the sum over containers, raised to the largest init container's
  * request (init containers run one at a time before the others); the same for the non-zero
  * variant, where a container without a cpu/memory request counts 100m / 200Mi.
  */
-const NO_SCALARS: Map<string, number> = new Map();
-
 export function podRequests(pod: Pod): PodResources {
   const out: PodResources = { milliCPU: 0, memory: 0, scalar: NO_SCALARS, nonZeroMilliCPU: 0, nonZeroMemory: 0 };
   // Most pods request only cpu and memory: the shared empty map stands in until one does not.

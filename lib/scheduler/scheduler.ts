@@ -82,6 +82,7 @@ let feasibleBuf = new Int32Array(1024);
 /** What a scheduling cycle decided. */
 export type ScheduleResult = { node: string; evaluated: number; feasible: number } | { error: string };
 
+/** kube-scheduler with the default profile, keyed by pod. */
 export class SchedulerController implements Controller {
   readonly name = DEFAULT_SCHEDULER_NAME;
   readonly queue: WorkQueue;
@@ -160,7 +161,7 @@ export class SchedulerController implements Controller {
     for (const key of this.#unschedulable.keys()) this.queue.add(key);
   }
 
-  async reconcile(key: string): Promise<ReconcileResult | void> {
+  async reconcile(key: string): Promise<ReconcileResult | undefined> {
     const slash = key.indexOf('/');
     const pod = this.#pods.lister.get(key.slice(0, slash), key.slice(slash + 1));
     if (!pod || !this.#responsibleFor(pod)) {

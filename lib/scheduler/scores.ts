@@ -156,9 +156,9 @@ function spreadScores(p: PodInfo, ids: Int32Array, n: number, cache: SchedulerCa
   const limit = hot.size;
   for (const g of groups) {
     if (g.perNode.size < n) {
-      for (const [id, count] of g.perNode) {
+      g.perNode.forEach((count, id) => {
         if (id < limit && markArr[id] === mark) hostCount[slotArr[id]!]! += count;
-      }
+      });
     } else {
       // A big group: look the candidates up instead.
       for (let i = 0; i < n; i++) hostCount[i]! += g.perNode.get(ids[i]!) ?? 0;

@@ -4,6 +4,7 @@
 // candidates, which are then checked in full.
 import type { Service } from '../api/types.js';
 
+/** Services by namespace and one selector pair. */
 export class ServiceSelectorIndex {
   /** namespace -> "key\0value" -> service keys. */
   readonly #buckets = new Map<string, Map<string, Set<string>>>();

@@ -4,6 +4,8 @@
 /** A clock that only moves when the simulation advances it. */
 export class VirtualClock {
   #now = 0;
+  #tsAt = Number.NaN;
+  #ts = '';
   /** Simulated milliseconds since start. */
   now(): number {
     return this.#now;
@@ -18,7 +20,12 @@ export class VirtualClock {
   }
   /** RFC 3339 timestamp of the current simulated instant, counted from a fixed epoch. */
   timestamp(): string {
-    return new Date(SIM_EPOCH_MS + this.#now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    // Formatted once per instant: thousands of writes share one instant and one string.
+    if (this.#tsAt !== this.#now) {
+      this.#tsAt = this.#now;
+      this.#ts = new Date(SIM_EPOCH_MS + this.#now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    }
+    return this.#ts;
   }
 }
 

@@ -149,7 +149,8 @@ describe('node lifecycle and taint eviction', () => {
 
   it('registers nodes as the kubelet does; a node not registered yet carries the not-ready taint', async () => {
     const h = await harnessWith((h) => [new NodeLifecycleController(h.ctx('node-lifecycle-controller'))]);
-    await h.store.create(node('late', { ip: '192.168.40.140' }));
+    await h.store.create(node('late'));
+    await h.store.create(node('other', { ip: '192.168.0.2' }));
     await h.manager.drain();
     assert.deepEqual((await getNode(h, 'late')).spec.taints, [{ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule', timeAdded: '2026-01-01T00:00:00Z' }]);
     h.clock.advanceTo(3000);
@@ -159,6 +160,8 @@ describe('node lifecycle and taint eviction', () => {
     await h.manager.drain();
     const n = await getNode(h, 'late');
     assert.equal(n.spec.taints, undefined);
+    // No address given: the next free one of nodeNetwork (192.168.0.0/24), from .2.
+    assert.deepEqual(n.status?.addresses, [{ type: 'InternalIP', address: '192.168.0.3' }, { type: 'Hostname', address: 'late' }]);
     assert.deepEqual(n.status?.allocatable, { cpu: '4', memory: '8286208Ki', pods: '110' });
     const info = (n.status as unknown as { nodeInfo: Record<string, string> }).nodeInfo;
     assert.deepEqual([info.kubeletVersion, info.containerRuntimeVersion, info.operatingSystem, info.architecture], ['v1.34.0', 'containerd://1.7.27', 'linux', 'amd64']);

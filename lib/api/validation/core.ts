@@ -17,13 +17,48 @@ import {
 } from './names.js';
 import { PROTOCOLS, missing, templateLabels, validateLabelName, validatePodSpec, validatePodTemplateSpec, validateTaintEffect } from './podspec.js';
 import { formatQuantity, isWholeQuantity, quantityOf } from './quantity.js';
-import { type Errs, type Obj, arr, child, eachObj, index, int, isObj, key, obj, str, strList, strMap } from './values.js';
+import { type Errs, type Obj, arr, child, deepEqual, eachObj, index, int, isObj, key, obj, str, strList, strMap } from './values.js';
+
+/** Pod specs (by identity) that passed validatePod: stored specs are shared read-only. */
+const VALID_POD_SPECS = new WeakSet<object>();
 
 /** ValidatePod (create). */
 export function validatePod(pod: Obj): FieldError[] {
   const errs = validateObjectMeta(pod.metadata, true, nameIsDNSSubdomain);
-  errs.push(...validatePodSpec(pod.spec, 'spec', { resourceIsPod: true }));
+  const specErrs = validatePodSpec(pod.spec, 'spec', { resourceIsPod: true });
+  if (specErrs.length === 0 && isObj(pod.spec)) VALID_POD_SPECS.add(pod.spec);
+  errs.push(...specErrs);
   return errs;
+}
+
+/**
+ * Pod update validation: metadata (update and create rules) and the spec. A spec equal to the
+ * old one apart from nodeName (a binding; the kubelet's writes) is not walked again when the
+ * old spec was validated: only nodeName is checked.
+ */
+export function validatePodUpdate(pod: Obj, old: Obj): FieldError[] {
+  const errs = validateObjectMetaUpdate(pod.metadata, old.metadata);
+  errs.push(...validateObjectMeta(pod.metadata, true, nameIsDNSSubdomain));
+  const spec = pod.spec;
+  const prev = old.spec;
+  if (isObj(spec) && isObj(prev) && VALID_POD_SPECS.has(prev) && equalButNodeName(spec, prev)) {
+    const p = 'spec.nodeName';
+    const v = str(spec.nodeName, p, errs) ?? '';
+    if (v.length > 0) errs.push(...eachInvalid(p, v, isDNS1123Subdomain(v)));
+    if (errs.length === 0) VALID_POD_SPECS.add(spec);
+    return errs;
+  }
+  const specErrs = validatePodSpec(spec, 'spec', { resourceIsPod: true });
+  if (specErrs.length === 0 && isObj(spec)) VALID_POD_SPECS.add(spec);
+  errs.push(...specErrs);
+  return errs;
+}
+
+/** Every field but nodeName structurally equal (an undefined field equals a missing one). */
+function equalButNodeName(a: Obj, b: Obj): boolean {
+  for (const k in a) if (k !== 'nodeName' && !deepEqual(a[k], b[k])) return false;
+  for (const k in b) if (k !== 'nodeName' && !(k in a) && b[k] !== undefined) return false;
+  return true;
 }
 
 const STANDARD_FINALIZERS = new Set(['kubernetes', 'orphan', 'foregroundDeletion']);

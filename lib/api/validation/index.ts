@@ -13,7 +13,7 @@ import { kindInfo } from '../types.js';
 import { validateDaemonSet, validateDaemonSetUpdate, validateDeployment, validateDeploymentUpdate, validateReplicaSet, validateReplicaSetUpdate, validateStatefulSet, validateStatefulSetUpdate } from './apps.js';
 import { validateHorizontalPodAutoscaler, validateHorizontalPodAutoscalerUpdate } from './autoscaling.js';
 import { validateJob, validateJobUpdate } from './batch.js';
-import { validateConfigMap, validateConfigMapUpdate, validateEndpoints, validateNamespace, validateNode, validateNodeUpdate, validatePod, validateReplicationController } from './core.js';
+import { validateConfigMap, validateConfigMapUpdate, validateEndpoints, validateNamespace, validateNode, validateNodeUpdate, validatePod, validatePodUpdate, validateReplicationController } from './core.js';
 import { validateEndpointSlice, validateEndpointSliceUpdate } from './discovery.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
 import { nameIsDNSSubdomain } from './names.js';
@@ -55,6 +55,7 @@ const CREATE: Record<string, Create> = {
 };
 
 const UPDATE: Record<string, Update> = {
+  Pod: (o, old) => validatePodUpdate(o, old),
   Service: (o, old, opts) => validateServiceUpdate(o, old, opts),
   Node: (o, old) => validateNodeUpdate(o, old),
   ConfigMap: (o, old) => validateConfigMapUpdate(o, old),

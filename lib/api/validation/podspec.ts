@@ -542,8 +542,44 @@ const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
 const MAX_INT32 = 2147483647;
 
-/** ValidatePodSpec: everything a pod (or a pod template's spec) must satisfy, in upstream's order. */
+/**
+ * Specs that validated clean, by their exact JSON text without nodeName (path and options
+ * first). Every pod of a ReplicaSet carries the same spec, and a binding changes only
+ * nodeName: the full walk runs once per distinct spec, nodeName is checked on its own.
+ */
+const VALID_SPECS = new Set<string>();
+const VALID_SPECS_MAX = 4096;
+
+/** ValidatePodSpec, memoised for specs that are valid (see VALID_SPECS). */
 export function validatePodSpec(specValue: unknown, path: string, opts: PodSpecOptions): FieldError[] {
+  if (!isObj(specValue)) return validatePodSpecUncached(specValue, path, opts);
+  const { nodeName, ...rest } = specValue;
+  let json: string;
+  try {
+    json = JSON.stringify(rest);
+  } catch {
+    return validatePodSpecUncached(specValue, path, opts);
+  }
+  // JSON folds NaN, Infinity and null together (and drops undefined array slots): such specs are not memoised.
+  if (json.includes('null')) return validatePodSpecUncached(specValue, path, opts);
+  const memoKey = `${opts.resourceIsPod ? 'P' : 'T'}${path}\u0000${json}`;
+  if (VALID_SPECS.has(memoKey)) {
+    const errs: Errs = [];
+    const p = child(path, 'nodeName');
+    const v = str(nodeName, p, errs) ?? '';
+    if (v.length > 0) errs.push(...eachInvalid(p, v, isDNS1123Subdomain(v)));
+    return errs;
+  }
+  const errs = validatePodSpecUncached(specValue, path, opts);
+  if (errs.length === 0) {
+    if (VALID_SPECS.size >= VALID_SPECS_MAX) VALID_SPECS.clear();
+    VALID_SPECS.add(memoKey);
+  }
+  return errs;
+}
+
+/** ValidatePodSpec: everything a pod (or a pod template's spec) must satisfy, in upstream's order. */
+function validatePodSpecUncached(specValue: unknown, path: string, opts: PodSpecOptions): FieldError[] {
   const errs: Errs = [];
   const spec = obj(specValue, path, errs) ?? {};
   const tgps = int(spec.terminationGracePeriodSeconds, child(path, 'terminationGracePeriodSeconds'), errs);
