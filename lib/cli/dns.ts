@@ -4,29 +4,10 @@ import { ExitCode, UsageError } from '../api/errors.js';
 import type { Pod } from '../api/types.js';
 import { formatRR } from '../../dns/kubernetes.js';
 import { startDnsServer } from '../../dns/server.js';
-import { loadScenario } from '../scenario/load.js';
 import { findPod, parseAddress } from '../sim/address.js';
-import { parseDuration } from '../sim/clock.js';
 import { clusterZoneOf, resolveFromPod } from '../sim/dnsview.js';
-import { Simulation } from '../sim/simulation.js';
 import type { CommandIO } from './main.js';
-
-type Args = { values: Record<string, unknown>; positionals: string[] };
-
-async function simulate(a: Args): Promise<Simulation> {
-  const file = a.values.filename as string | undefined;
-  if (!file) throw new UsageError('needs the scenario: -f FILE');
-  const sim = new Simulation(loadScenario(file, { allowUnknown: a.values['allow-unknown'] === true }));
-  await sim.bootstrap();
-  if (a.values.at !== undefined) {
-    const t = parseDuration(a.values.at as string);
-    if (t === null) throw new UsageError(`--at: invalid duration ${JSON.stringify(a.values.at)} (use e.g. 90s, 5m)`);
-    await sim.runTo(t);
-  } else {
-    await sim.converge();
-  }
-  return sim;
-}
+import { type Args, simulationFor } from './simulate.js';
 
 export async function dnsCommand(a: Args, io: CommandIO): Promise<number> {
   const [sub, ...rest] = a.positionals;
@@ -41,7 +22,7 @@ async function serve(a: Args, io: CommandIO): Promise<number> {
   const portText = (a.values.port as string | undefined) ?? '5353';
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: invalid port ${JSON.stringify(portText)}`);
-  const sim = await simulate(a);
+  const sim = await simulationFor(a, 'dns');
   const zone = await clusterZoneOf(sim);
   const forward = sim.scenario.cluster.dns.upstream.forward;
   let server: Awaited<ReturnType<typeof startDnsServer>>;
@@ -72,7 +53,7 @@ async function query(a: Args, io: CommandIO): Promise<number> {
   if (!from) throw new UsageError('dns query needs the pod that asks: --from pod/NAME');
   const resolver = (a.values.resolver as string | undefined) ?? 'glibc';
   if (resolver !== 'glibc' && resolver !== 'musl') throw new UsageError(`--resolver: unsupported value ${JSON.stringify(resolver)}: use glibc or musl`);
-  const sim = await simulate(a);
+  const sim = await simulationFor(a, 'dns');
   const pod: Pod = await findPod(sim.api, parseAddress(from));
   const zone = await clusterZoneOf(sim);
   const walk = resolveFromPod(sim, zone, pod, name, type.toUpperCase(), resolver);

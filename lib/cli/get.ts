@@ -3,10 +3,8 @@ import { stringify } from 'yaml';
 import { ExitCode, UsageError, errors } from '../api/errors.js';
 import type { KubeObject } from '../api/meta.js';
 import { resolveResource } from '../api/types.js';
-import { loadScenario } from '../scenario/load.js';
-import { parseDuration } from '../sim/clock.js';
-import { Simulation } from '../sim/simulation.js';
 import type { CommandIO } from './main.js';
+import { simulationFor } from './simulate.js';
 import { PRINTERS } from './printers.js';
 import { renderTable } from './table.js';
 
@@ -24,16 +22,7 @@ export async function getCommand(a: { values: Record<string, unknown>; positiona
   if (all && name) throw new UsageError('a resource cannot be retrieved by name across all namespaces');
   const namespace = info.namespaced ? (all ? undefined : ((a.values.namespace as string | undefined) ?? 'default')) : undefined;
 
-  const scenario = loadScenario(file, { allowUnknown: a.values['allow-unknown'] === true });
-  const sim = new Simulation(scenario);
-  await sim.bootstrap();
-  if (a.values.at !== undefined) {
-    const t = parseDuration(a.values.at as string);
-    if (t === null) throw new UsageError(`--at: invalid duration ${JSON.stringify(a.values.at)} (use e.g. 90s, 5m)`);
-    await sim.runTo(t);
-  } else {
-    await sim.converge();
-  }
+  const sim = await simulationFor(a, 'get');
 
   let items: KubeObject[];
   if (name) {

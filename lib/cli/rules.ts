@@ -4,7 +4,7 @@ import { ExitCode, UsageError } from '../api/errors.js';
 import { Dataplane } from '../sim/dataplane.js';
 import { findNode } from '../sim/address.js';
 import type { CommandIO } from './main.js';
-import { simulationFor } from './trace.js';
+import { simulationFor } from './simulate.js';
 
 type Args = { values: Record<string, unknown>; positionals: string[] };
 
