@@ -87,6 +87,16 @@ describe('cli', () => {
     assert.match(r.out, /\nredis-master +ClusterIP +10\.\d+\.\d+\.\d+ +<none> +6379\/TCP +/);
   });
 
+  it('get takes several kinds at once and names them as kubectl does', async () => {
+    const r = await netsim('get', 'deploy,svc', '-f', guestbook);
+    assert.equal(r.code, 0, r.err);
+    const [deploys, services] = r.out.split('\n\n');
+    assert.match(deploys!, /^NAME +READY +UP-TO-DATE +AVAILABLE +AGE\ndeployment\.apps\/frontend +3\/3 +3 +3 +\d+s\n/);
+    assert.match(services!, /\nservice\/kubernetes +ClusterIP +10\.96\.0\.1 +<none> +443\/TCP +/);
+    const names = await netsim('get', 'endpointslices', '-o', 'name', '-n', 'kube-system', '-f', guestbook);
+    assert.match(names.out, /^endpointslice\.discovery\.k8s\.io\/kube-dns-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+  });
+
   it('get of a missing object or kind is a clear error with exit 2', async () => {
     const missing = await netsim('get', 'svc', 'nope', '-f', guestbook);
     assert.equal(missing.code, 2);
