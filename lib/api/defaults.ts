@@ -138,11 +138,10 @@ export function admitDefaultTolerations(pod: KubeObject): void {
   const tolerations = spec.tolerations as unknown[];
   const tolerates = (key: string) =>
     objs(tolerations).some((t) => (t.key === key || isEmpty(t.key)) && (t.effect === 'NoExecute' || isEmpty(t.effect)));
-  const add = [];
-  for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
-    if (!tolerates(key)) add.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: DEFAULT_TOLERATION_SECONDS });
-  }
-  tolerations.push(...add);
+  const add = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'].filter((key) => !tolerates(key))
+    .map((key) => ({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: DEFAULT_TOLERATION_SECONDS }));
+  // concat, not push: a right-sized array (every pod keeps one).
+  if (add.length) spec.tolerations = tolerations.concat(add);
 }
 
 // ---- services ----

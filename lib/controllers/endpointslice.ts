@@ -95,7 +95,8 @@ export class ServiceMembership {
     if (!labels) return [];
     const hit = this.#byLabels.get(labels);
     if (hit && hit.version === this.index.version) return hit.keys;
-    const keys = this.index.servicesFor(ns, labels);
+    // A right-sized copy: a pushed-to array keeps 17 slots, and one is cached per pod.
+    const keys = this.index.servicesFor(ns, labels).slice();
     this.#byLabels.set(labels, { version: this.index.version, keys });
     return keys;
   }
@@ -186,7 +187,7 @@ function endpointPorts(svc: Service, pod: Pod): EndpointSlicePort[] {
     if (sp.appProtocol) ep.appProtocol = sp.appProtocol;
     out.push(ep);
   }
-  return out;
+  return out.slice();
 }
 
 /** NewPortMapKey: ports compared as a set. */
@@ -221,7 +222,7 @@ function podToEndpoint(pod: Pod, node: Node | undefined, svc: Service, at: Addre
   const terminating = !!pod.metadata.deletionTimestamp;
   // A terminating pod is never "ready" unless the Service publishes not-ready addresses.
   const ready = svc.spec.publishNotReadyAddresses === true || (serving && !terminating);
-  const ep: Endpoint = { addresses, conditions: { ready, serving, terminating } };
+  const ep: Endpoint = { addresses: addresses.slice(), conditions: { ready, serving, terminating } };
   if (shouldSetHostname(pod, svc)) ep.hostname = pod.spec.hostname;
   ep.targetRef = { kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid };
   if (pod.spec.nodeName) ep.nodeName = pod.spec.nodeName;

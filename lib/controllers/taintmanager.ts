@@ -41,7 +41,11 @@ export class TaintEvictionController implements Controller {
     });
     this.#pods.on('update', (o, p) => {
       if (o.spec === p.spec || !p.spec.nodeName) return;
-      if (o.spec.nodeName !== p.spec.nodeName || !deepEqual(o.spec.tolerations, p.spec.tolerations)) this.queue.add(objectKey(p));
+      if (o.spec.nodeName === p.spec.nodeName && deepEqual(o.spec.tolerations, p.spec.tolerations)) return;
+      // Only pods under NoExecute taints, or with an eviction pending, have anything to do:
+      // binding 150,000 pods to untainted nodes must not cost a reconcile each.
+      const key = objectKey(p);
+      if (this.#scheduled.has(key) || noExecute(this.#nodes.lister.get(undefined, p.spec.nodeName)).length) this.queue.add(key);
     });
     this.#pods.on('delete', (p) => this.#scheduled.delete(objectKey(p)));
   }
