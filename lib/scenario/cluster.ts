@@ -54,8 +54,9 @@ export function parseClusterSettings(raw: unknown, errs: FieldError[]): ClusterS
       errs.push(field.invalid('cluster.dnsServiceIP', dnsServiceIP, `must be inside cluster.serviceCIDR ${serviceCIDR[0].text}`));
     }
   } else if (serviceCIDR[0]) {
-    // kubeadm: the 10th address of the service range.
-    dnsServiceIP = nthAddress(serviceCIDR[0], 10n);
+    // kubeadm: the 10th address of the service range (and it fails when there is none).
+    if (serviceCIDR[0].size > 11n) dnsServiceIP = nthAddress(serviceCIDR[0], 10n);
+    else errs.push(field.invalid('cluster.serviceCIDR', serviceCIDR[0].text, 'too small for the cluster DNS at its 10th address; set cluster.dnsServiceIP or use a larger range'));
   }
 
   const dnsRaw: Obj = isObj(c.dns) ? c.dns : {};

@@ -89,10 +89,11 @@ export function loadScenario(path: string, opts: LoadOptions = {}): Scenario {
       if (!isObj(object.metadata)) object.metadata = {};
       const obj = object as unknown as KubeObject;
       applyDefaults(obj);
-      // The API server allocates a LoadBalancer's health-check node port before it validates;
-      // here nothing is allocated yet, so its absence is not an error.
-      const errs = validateObject(obj, { serviceCIDRs: cluster.serviceCIDR, nodePortRange: cluster.nodePortRange })
-        .filter((e) => !(e.field === 'spec.healthCheckNodePort' && e.type === 'FieldValueRequired'));
+      // Static validation only: what depends on the cluster's ranges and on other objects
+      // (a cluster IP outside the range, a node port taken) is the API server's to refuse when
+      // the object is created, and `run` reports it. The API server also allocates a
+      // LoadBalancer's health-check node port before it validates, so its absence is fine here.
+      const errs = validateObject(obj).filter((e) => !(e.field === 'spec.healthCheckNodePort' && e.type === 'FieldValueRequired'));
       const label = `${kind} ${JSON.stringify(objectName(obj))}`;
       report(`${loc} (${label})`, errs);
       if (errs.length === 0) objects.push({ object: obj, origin: o });

@@ -97,6 +97,22 @@ describe('cli', () => {
     assert.match(names.out, /^endpointslice\.discovery\.k8s\.io\/kube-dns-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
   });
 
+  it('an unsatisfiable scenario converges as Kubernetes would: refusals reported, nothing else lost', async () => {
+    const f = join(root, 'test/scenario/testdata/unsatisfiable.yaml');
+    const r = await netsim('run', f, '--json');
+    assert.equal(r.code, 0, r.err);
+    const report = JSON.parse(r.out);
+    assert.deepEqual(report.refused.map((x: { object: string; message: string }) => `${x.object}: ${x.message}`), [
+      'Service default/s2: Service "s2" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated',
+      'Service default/s3: Service "s3" is invalid: spec.clusterIPs: Invalid value: []string{"10.97.0.5"}: failed to allocate IP 10.97.0.5: the provided IP (10.97.0.5) is not in the valid range. The range of valid IPs is 10.96.0.0/28',
+    ]);
+    const svcs = await netsim('get', 'svc', '-o', 'name', '-f', f);
+    assert.equal(svcs.out, 'service/kubernetes\nservice/s1\nservice/s4\nservice/s5');
+    const events = await netsim('get', 'events', '-f', f);
+    assert.match(events.out, /Warning +FailedScheduling +pod\/big +0\/3 nodes are available: 3 Insufficient cpu\./);
+    assert.match(events.out, /Normal +CIDRNotAvailable +node\/c +Node c status is now: CIDRNotAvailable/);
+  });
+
   it('get of a missing object or kind is a clear error with exit 2', async () => {
     const missing = await netsim('get', 'svc', 'nope', '-f', guestbook);
     assert.equal(missing.code, 2);
