@@ -52,6 +52,11 @@ function objects(services: number, endpoints: number): KubeObject[] {
 }
 
 const ms = (t0: number) => performance.now() - t0;
+/** CPU time (user + system, all threads: GC helpers count) since `c0`, in ms. */
+const cpuMs = (c0: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(c0);
+  return (u.user + u.system) / 1000;
+};
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -69,8 +74,32 @@ function calibrationMs(): number {
 
 export interface ProxyBenchResult {
   machine: { loopMs: number; loadAverage: number };
-  full: { services: number; endpoints: number; natRules: number; expectedNatRules: number; modelMs: number; namesMs: number; renderMs: number; rerenderMs: number; textMB: number };
-  incremental: { services: number; buildMs: number; updateMedianMs: number; updateMaxMs: number; dumpMs: number };
+  full: {
+    services: number;
+    endpoints: number;
+    natRules: number;
+    expectedNatRules: number;
+    modelMs: number;
+    namesMs: number;
+    renderMs: number;
+    renderCpuMs: number;
+    rerenderMs: number;
+    rerenderCpuMs: number;
+    textMB: number;
+  };
+  incremental: {
+    services: number;
+    buildMs: number;
+    updateMedianMs: number;
+    updateMedianCpuMs: number;
+    updateMaxMs: number;
+    dumpMs: number;
+    dumpCpuMs: number;
+    dumpAfterOneMs: number;
+    dumpAfterOneCpuMs: number;
+    chunksAfterOneMs: number;
+    chunksAfterOneCpuMs: number;
+  };
 }
 
 /** Runs both benchmarks, prints a table, returns the figures. */
@@ -90,17 +119,23 @@ export async function benchProxy(): Promise<ProxyBenchResult> {
   for (const e of model.servicePorts()) precomputeChainNames(e);
   const namesMs = ms(t0);
   t0 = performance.now();
+  let c0 = process.cpuUsage();
   const first = new IptablesWriter(config).forNode(model, node);
   const text = first.text();
   const renderMs = ms(t0);
+  const renderCpuMs = cpuMs(c0);
   const natRules = first.natRules;
   const again: number[] = [];
+  const againCpu: number[] = [];
   for (let k = 0; k < 3; k++) {
     t0 = performance.now();
+    c0 = process.cpuUsage();
     new IptablesWriter(config).forNode(model, node).text();
     again.push(ms(t0));
+    againCpu.push(cpuMs(c0));
   }
   const rerenderMs = median(again);
+  const rerenderCpuMs = median(againCpu);
 
   // (b) One endpoint change at 30,000 Services.
   const M = 30_000;
@@ -108,32 +143,82 @@ export async function benchProxy(): Promise<ProxyBenchResult> {
   t0 = performance.now();
   const rules = new IptablesWriter(config).forNode(big, node);
   const buildMs = ms(t0);
+  rules.text();
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   for (let k = 1; k <= 40; k++) {
     const i = (k * 7919) % M;
     const changed = slice(i, E, k);
     const s = performance.now();
+    const c = process.cpuUsage();
     big.onEndpointSliceUpdate(undefined, changed);
     const names = big.sync();
     rules.refresh(names);
     times.push(ms(s));
+    cpuTimes.push(cpuMs(c));
   }
+  // The dump after the changes: only the chain chunks they touched are joined again.
   t0 = performance.now();
+  c0 = process.cpuUsage();
   const after = rules.text();
   const dumpMs = ms(t0);
+  const dumpCpuMs = cpuMs(c0);
+  // One change, then the dump: what a sync after a single endpoint update costs to print.
+  const one: number[] = [];
+  const oneCpu: number[] = [];
+  const chunksMs: number[] = [];
+  const chunksCpu: number[] = [];
+  for (let k = 41; k <= 45; k++) {
+    big.onEndpointSliceUpdate(undefined, slice((k * 7919) % M, E, k));
+    rules.refresh(big.sync());
+    t0 = performance.now();
+    c0 = process.cpuUsage();
+    const pieces = rules.chunks();
+    chunksMs.push(ms(t0));
+    chunksCpu.push(cpuMs(c0));
+    t0 = performance.now();
+    c0 = process.cpuUsage();
+    pieces.join('');
+    one.push(ms(t0) + chunksMs[chunksMs.length - 1]!);
+    oneCpu.push(cpuMs(c0) + chunksCpu[chunksCpu.length - 1]!);
+  }
   if (!after.includes('-j DNAT --to-destination')) throw new Error('bench: dump lost its rules');
 
   const result: ProxyBenchResult = {
     machine,
-    full: { services: N, endpoints: E, natRules, expectedNatRules: 5 + N * (2 + 3 * E), modelMs, namesMs, renderMs, rerenderMs, textMB: text.length / 1e6 },
-    incremental: { services: M, buildMs, updateMedianMs: median(times), updateMaxMs: Math.max(...times), dumpMs },
+    full: {
+      services: N,
+      endpoints: E,
+      natRules,
+      expectedNatRules: 5 + N * (2 + 3 * E),
+      modelMs,
+      namesMs,
+      renderMs,
+      renderCpuMs,
+      rerenderMs,
+      rerenderCpuMs,
+      textMB: text.length / 1e6,
+    },
+    incremental: {
+      services: M,
+      buildMs,
+      updateMedianMs: median(times),
+      updateMedianCpuMs: median(cpuTimes),
+      updateMaxMs: Math.max(...times),
+      dumpMs,
+      dumpCpuMs,
+      dumpAfterOneMs: median(one),
+      dumpAfterOneCpuMs: median(oneCpu),
+      chunksAfterOneMs: median(chunksMs),
+      chunksAfterOneCpuMs: median(chunksCpu),
+    },
   };
   const f = result.full;
   const r = result.incremental;
   console.log(`proxy (iptables mode) — machine: 1e8-iteration loop ${machine.loopMs.toFixed(0)} ms, load average ${machine.loadAverage.toFixed(1)}`);
   console.log(`  (a) ${N} ClusterIP Services x ${E} endpoints: nat rules ${f.natRules} (kube-proxy: ${f.expectedNatRules}), text ${f.textMB.toFixed(1)} MB`);
-  console.log(`      model build ${f.modelMs.toFixed(0)} ms, chain-name hashing ${f.namesMs.toFixed(0)} ms; full iptables-save text ${f.renderMs.toFixed(0)} ms, median of 3 more with fresh writers ${f.rerenderMs.toFixed(0)} ms (target <= 500)`);
-  console.log(`  (b) ${M} Services: first build ${r.buildMs.toFixed(0)} ms; one endpoint change (track + sync + rewrite) median ${r.updateMedianMs.toFixed(3)} ms, max ${r.updateMaxMs.toFixed(3)} ms (target <= 1); dump join ${r.dumpMs.toFixed(0)} ms`);
+  console.log(`      model build ${f.modelMs.toFixed(0)} ms, chain-name hashing ${f.namesMs.toFixed(0)} ms; full iptables-save text ${f.renderMs.toFixed(0)} ms (CPU ${f.renderCpuMs.toFixed(0)} ms), median of 3 more with fresh writers ${f.rerenderMs.toFixed(0)} ms (CPU ${f.rerenderCpuMs.toFixed(0)} ms) (target <= 500)`);
+  console.log(`  (b) ${M} Services: first build ${r.buildMs.toFixed(0)} ms; one endpoint change (track + sync + rewrite) median ${r.updateMedianMs.toFixed(3)} ms (CPU ${r.updateMedianCpuMs.toFixed(3)} ms), max ${r.updateMaxMs.toFixed(3)} ms (target <= 1); dump after those 40 ${r.dumpMs.toFixed(0)} ms (CPU ${r.dumpCpuMs.toFixed(0)} ms), after one more change median ${r.dumpAfterOneMs.toFixed(0)} ms (CPU ${r.dumpAfterOneCpuMs.toFixed(0)} ms), of which the list of cached pieces ${r.chunksAfterOneMs.toFixed(1)} ms (CPU ${r.chunksAfterOneCpuMs.toFixed(1)} ms) and the rest one ${(after.length / 1e6).toFixed(0)} MB join`);
   return result;
 }
 

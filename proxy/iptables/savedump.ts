@@ -13,8 +13,8 @@ import {
   nodePortsJumpRules,
   postroutingRules,
 } from './fixedchains.js';
-import type { ChainText, ServicePortRules } from './servicerules.js';
-import type { SortedChains } from './sortedchains.js';
+import type { ServicePortRules } from './servicerules.js';
+import { joinDecls, joinRules, type SortedChains } from './sortedchains.js';
 
 const MANGLE = `*mangle\n${BUILTIN_CHAINS.mangle.map((c) => `:${c} ACCEPT [0:0]\n`).join('')}:KUBE-PROXY-CANARY - [0:0]\nCOMMIT\n`;
 const FILTER_CHAINS = [
@@ -42,78 +42,108 @@ export interface DumpInput {
   readonly chains: readonly SortedChains[];
 }
 
-/** Calls `visit` for the chains of all sources in name order (a k-way merge). */
-function mergeChains(sources: readonly SortedChains[], visit: (c: ChainText) => void): void {
-  const its = sources.map((s) => s[Symbol.iterator]());
-  const heads = its.map((it) => it.next());
-  for (;;) {
-    let best = -1;
-    for (let i = 0; i < heads.length; i++) {
-      const h = heads[i]!;
-      if (h.done) continue;
-      if (best < 0 || h.value.name < (heads[best]!.value as ChainText).name) best = i;
-    }
-    if (best < 0) return;
-    visit(heads[best]!.value as ChainText);
-    heads[best] = its[best]!.next();
-  }
+/** A nat chain written outside the primary source's cached chunks: a fixed chain, or one of another source. */
+interface LooseChain {
+  readonly name: string;
+  /** Appends the chain's rules. */
+  readonly write: () => void;
 }
 
 /** The iptables-save text of one node. */
 export function saveDump(input: DumpInput): string {
+  return saveDumpChunks(input).join('');
+}
+
+/**
+ * The iptables-save text of one node as pieces to write in order (their join is
+ * `saveDump`): mostly cached per-chunk strings, so a writer can stream them without
+ * building one large string.
+ */
+export function saveDumpChunks(input: DumpInput): string[] {
   const { config, node, servicePorts } = input;
   const out: string[] = [MANGLE, FILTER_HEAD];
-  const frag = (pick: (r: ServicePortRules) => string): void => {
-    for (const r of servicePorts) {
-      const s = pick(r);
-      if (s !== '') out.push(s);
-    }
+  // One pass over the service ports collects every top-level chain's lines.
+  const filterExternal: string[] = [];
+  const filterNodePorts: string[] = [];
+  const filterFirewall: string[] = [];
+  const filterServices: string[] = [];
+  const natNodePorts: string[] = [];
+  const natServices: string[] = [];
+  for (const r of servicePorts) {
+    if (r.filterExternalServices !== '') filterExternal.push(r.filterExternalServices);
+    if (r.filterNodePorts !== '') filterNodePorts.push(r.filterNodePorts);
+    if (r.filterProxyFirewall !== '') filterFirewall.push(r.filterProxyFirewall);
+    if (r.filterServices !== '') filterServices.push(r.filterServices);
+    if (r.natNodePorts !== '') natNodePorts.push(r.natNodePorts);
+    if (r.natServices !== '') natServices.push(r.natServices);
+  }
+  const append = (lines: readonly string[]): void => {
+    for (const l of lines) out.push(l);
   };
   // filter: chains in name order.
-  frag((r) => r.filterExternalServices);
+  append(filterExternal);
   out.push(kubeletFirewallRules(input.localhostNodePorts));
   out.push(forwardRules(config).rules);
-  frag((r) => r.filterNodePorts);
-  frag((r) => r.filterProxyFirewall);
-  frag((r) => r.filterServices);
+  append(filterNodePorts);
+  append(filterFirewall);
+  append(filterServices);
   out.push('COMMIT\n', NAT_HEAD);
 
-  // nat: kube-proxy's fixed chains merged by name with the per-service ones.
-  const fixed: { name: string; write: () => void }[] = [
+  // nat: kube-proxy's fixed chains merged by name with the per-service ones. The largest
+  // source is copied a whole cached chunk at a time; the rest are merged in chain by chain.
+  const fixed: LooseChain[] = [
     { name: 'KUBE-MARK-MASQ', write: () => out.push(markMasqRules(config)) },
-    { name: 'KUBE-NODEPORTS', write: () => frag((r) => r.natNodePorts) },
+    { name: 'KUBE-NODEPORTS', write: () => append(natNodePorts) },
     { name: 'KUBE-POSTROUTING', write: () => out.push(postroutingRules(config)) },
     { name: 'KUBE-PROXY-CANARY', write: () => {} },
     {
       name: 'KUBE-SERVICES',
       write: () => {
-        frag((r) => r.natServices);
+        append(natServices);
         out.push(nodePortsJumpRules(config, node).rules);
       },
     },
   ];
-  const walk = (onFixed: (f: (typeof fixed)[number]) => void, onChain: (c: ChainText) => void): void => {
-    let fi = 0;
-    const visit = (c: ChainText): void => {
-      while (fi < fixed.length && fixed[fi]!.name < c.name) onFixed(fixed[fi++]!);
-      onChain(c);
+  let primary: SortedChains | null = null;
+  for (const c of input.chains) if (primary === null || c.size > primary.size) primary = c;
+  const loose: LooseChain[] = fixed.slice();
+  for (const src of input.chains) {
+    if (src === primary) continue;
+    for (const c of src) loose.push({ name: c.name, write: () => out.push(c.rules) });
+  }
+  if (loose.length > fixed.length) loose.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+  const walk = (decls: boolean): void => {
+    const emit = (l: LooseChain): void => {
+      if (decls) out.push(`:${l.name} - [0:0]\n`);
+      else l.write();
     };
-    if (input.chains.length === 1) {
-      for (const chunk of input.chains[0]!.chunks()) for (const c of chunk) visit(c);
-    } else {
-      mergeChains(input.chains, visit);
+    const join = decls ? joinDecls : joinRules;
+    let li = 0;
+    for (const chunk of primary?.chunks() ?? []) {
+      while (li < loose.length && loose[li]!.name < chunk.first) emit(loose[li++]!);
+      if (li < loose.length && loose[li]!.name < chunk.last) {
+        // A loose chain sorts inside this chunk: split the chunk around it.
+        const list = chunk.chains;
+        let from = 0;
+        for (let i = 0; i < list.length; i++) {
+          const name = list[i]!.name;
+          if (li < loose.length && loose[li]!.name < name) {
+            if (i > from) out.push(join(list, from, i));
+            from = i;
+            while (li < loose.length && loose[li]!.name < name) emit(loose[li++]!);
+          }
+        }
+        out.push(join(list, from, list.length));
+      } else {
+        out.push(decls ? chunk.decls : chunk.rules);
+      }
     }
-    while (fi < fixed.length) onFixed(fixed[fi++]!);
+    while (li < loose.length) emit(loose[li++]!);
   };
-  walk(
-    (f) => out.push(`:${f.name} - [0:0]\n`),
-    (c) => out.push(c.decl),
-  );
+  walk(true);
   out.push(NAT_BUILTIN_RULES);
-  walk(
-    (f) => f.write(),
-    (c) => out.push(c.rules),
-  );
+  walk(false);
   out.push('COMMIT\n');
-  return out.join('');
+  return out;
 }

@@ -10,8 +10,6 @@ import { planServicePort, type WriterContext } from './plan.js';
 /** One nat chain of a service port, its rules as iptables-save lines (each ending in "\n"). */
 export interface ChainText {
   readonly name: string;
-  /** The declaration line, `:NAME - [0:0]\n`. */
-  readonly decl: string;
   readonly rules: string;
 }
 
@@ -53,7 +51,7 @@ export class RulesBuilder {
 
   /** Adds a whole nat chain. */
   chain(name: string, rules: string, count: number): void {
-    this.natChains.push({ name, decl: flatten(`:${name} - [0:0]\n`), rules: flatten(rules) });
+    this.natChains.push({ name, rules: flatten(rules) });
     this.natRuleCount += count;
   }
 

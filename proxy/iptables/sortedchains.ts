@@ -1,7 +1,7 @@
 // The per-service nat chains of a node, kept in iptables-save's order (by name, byte-wise)
 // as a list of small sorted chunks, so replacing one service's chains costs O(log n + chunk)
 // instead of moving hundreds of thousands of entries.
-import type { ChainText } from './servicerules.js';
+import { type ChainText, flatten } from './servicerules.js';
 
 const CHUNK = 512;
 
@@ -76,15 +76,69 @@ function sortByKey(chains: readonly ChainText[]): ChainText[] | null {
   return out;
 }
 
+/**
+ * A run of chains in name order, with its declaration lines and its rules joined once and
+ * kept until the run changes, so a dump after a small change re-joins only a few runs.
+ */
+export class ChainChunk {
+  readonly chains: ChainText[];
+  #decls: string | null = null;
+  #rules: string | null = null;
+
+  constructor(chains: ChainText[]) {
+    this.chains = chains;
+  }
+
+  get first(): string {
+    return this.chains[0]!.name;
+  }
+
+  get last(): string {
+    return this.chains[this.chains.length - 1]!.name;
+  }
+
+  /** `:NAME - [0:0]\n` of every chain, in order. */
+  get decls(): string {
+    if (this.#decls === null) this.#decls = joinDecls(this.chains, 0, this.chains.length);
+    return this.#decls;
+  }
+
+  /** The rules of every chain, in order. */
+  get rules(): string {
+    if (this.#rules === null) this.#rules = joinRules(this.chains, 0, this.chains.length);
+    return this.#rules;
+  }
+
+  /** Drops the joined texts (the chains changed). */
+  invalidate(): void {
+    this.#decls = null;
+    this.#rules = null;
+  }
+}
+
+/** Declaration lines of `chains[from..to)`, one flat string. */
+export function joinDecls(chains: readonly ChainText[], from: number, to: number): string {
+  let s = '';
+  for (let i = from; i < to; i++) s += `:${chains[i]!.name} - [0:0]\n`;
+  return flatten(s);
+}
+
+/** Rules of `chains[from..to)`, one flat string. */
+export function joinRules(chains: readonly ChainText[], from: number, to: number): string {
+  let s = '';
+  for (let i = from; i < to; i++) s += chains[i]!.rules;
+  return flatten(s);
+}
+
 export class SortedChains {
-  #chunks: ChainText[][] = [];
+  #chunks: ChainChunk[] = [];
   #size = 0;
 
   /** Builds from chains in any order. */
   static from(chains: ChainText[]): SortedChains {
     const s = new SortedChains();
     const sorted = sortByKey(chains) ?? chains.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (let i = 0; i < sorted.length; i += CHUNK) s.#chunks.push(sorted.slice(i, i + CHUNK));
+    for (let i = 0; i < sorted.length; i += CHUNK) s.#chunks.push(new ChainChunk(sorted.slice(i, i + CHUNK)));
     s.#size = sorted.length;
     return s;
   }
@@ -100,8 +154,7 @@ export class SortedChains {
     let hi = c.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const last = c[mid]!;
-      if (last[last.length - 1]!.name < name) lo = mid + 1;
+      if (c[mid]!.last < name) lo = mid + 1;
       else hi = mid;
     }
     return Math.min(lo, c.length - 1);
@@ -111,13 +164,15 @@ export class SortedChains {
   insert(chain: ChainText): void {
     this.#size++;
     if (this.#chunks.length === 0) {
-      this.#chunks.push([chain]);
+      this.#chunks.push(new ChainChunk([chain]));
       return;
     }
     const ci = this.#chunkFor(chain.name);
     const chunk = this.#chunks[ci]!;
-    chunk.splice(lowerBound(chunk, chain.name), 0, chain);
-    if (chunk.length > 2 * CHUNK) this.#chunks.splice(ci, 1, chunk.slice(0, CHUNK), chunk.slice(CHUNK));
+    const list = chunk.chains;
+    list.splice(lowerBound(list, chain.name), 0, chain);
+    chunk.invalidate();
+    if (list.length > 2 * CHUNK) this.#chunks.splice(ci, 1, new ChainChunk(list.slice(0, CHUNK)), new ChainChunk(list.slice(CHUNK)));
   }
 
   /** Removes the chain called `name`; returns whether it was there. */
@@ -125,21 +180,23 @@ export class SortedChains {
     if (this.#chunks.length === 0) return false;
     const ci = this.#chunkFor(name);
     const chunk = this.#chunks[ci]!;
-    const i = lowerBound(chunk, name);
-    if (chunk[i]?.name !== name) return false;
-    chunk.splice(i, 1);
-    if (chunk.length === 0) this.#chunks.splice(ci, 1);
+    const list = chunk.chains;
+    const i = lowerBound(list, name);
+    if (list[i]?.name !== name) return false;
+    list.splice(i, 1);
+    chunk.invalidate();
+    if (list.length === 0) this.#chunks.splice(ci, 1);
     this.#size--;
     return true;
   }
 
   /** Chains in name order. */
   *[Symbol.iterator](): IterableIterator<ChainText> {
-    for (const chunk of this.#chunks) yield* chunk;
+    for (const chunk of this.#chunks) yield* chunk.chains;
   }
 
-  /** The chunks, for fast read-only iteration. */
-  chunks(): readonly (readonly ChainText[])[] {
+  /** The chunks, in name order, for fast read-only iteration. */
+  chunks(): readonly ChainChunk[] {
     return this.#chunks;
   }
 }

@@ -14,7 +14,7 @@ import { effectiveLocalhostNodePorts, forwardRules, nodePortsJumpRules } from '.
 import { detectorIsPerNode, localDetector } from './localdetector.js';
 import type { WriterContext } from './plan.js';
 import { RuleIndex } from './ruleindex.js';
-import { saveDump } from './savedump.js';
+import { saveDumpChunks } from './savedump.js';
 import { type ServicePortRules, writeServicePortRules } from './servicerules.js';
 
 /** Above this many endpoints kube-proxy drops per-endpoint comments (largeClusterEndpointsThreshold). */
@@ -32,7 +32,9 @@ export interface IptablesRender {
 interface CacheSlot {
   entry: ServicePortEntry;
   large: boolean;
-  bySignature: Map<string, ServicePortRules>;
+  /** Rules for the empty signature (every node-independent port): no Map for the common case. */
+  plain: ServicePortRules | undefined;
+  bySignature: Map<string, ServicePortRules> | undefined;
 }
 
 /** The shared index of one model: rules of service ports that are the same on every node. */
@@ -82,7 +84,7 @@ export class IptablesWriter {
   servicePortRules(entry: ServicePortEntry, node: NodeView, ctx: WriterContext): ServicePortRules {
     let slot = this.#cache.get(entry.info.key);
     if (slot === undefined || slot.entry !== entry || slot.large !== ctx.largeClusterMode) {
-      slot = { entry, large: ctx.largeClusterMode, bySignature: new Map() };
+      slot = { entry, large: ctx.largeClusterMode, plain: undefined, bySignature: undefined };
       this.#cache.set(entry.info.key, slot);
     }
     const info = entry.info;
@@ -95,11 +97,12 @@ export class IptablesWriter {
       if (info.loadBalancerSourceRanges.length > 0 && firewallAllowsNode(info, ctx.nodeIP)) sig += '|fw';
       if (ctx.detector !== null && 'cidr' in ctx.detector && detectorIsPerNode(this.config)) sig += `|${ctx.detector.cidr}`;
     }
-    let rules = slot.bySignature.get(sig);
+    let rules = sig === '' ? slot.plain : slot.bySignature?.get(sig);
     if (rules === undefined) {
       cat ??= categorizeEndpoints(entry.endpoints, info, node, this.config.featureGates);
       rules = writeServicePortRules(entry, cat, ctx);
-      slot.bySignature.set(sig, rules);
+      if (sig === '') slot.plain = rules;
+      else (slot.bySignature ??= new Map()).set(sig, rules);
     }
     return rules;
   }
@@ -233,13 +236,18 @@ export class NodeRuleset {
 
   /** The ruleset as `iptables-save` prints it (mangle, filter, nat; no timestamp comments). */
   text(): string {
+    return this.chunks().join('');
+  }
+
+  /** `text()` as pieces to write in order; after a small change most are cached strings. */
+  chunks(): string[] {
     const servicePorts: ServicePortRules[] = [];
     for (const e of this.model.servicePorts()) {
       const key = e.info.key;
       servicePorts.push((this.#own.get(key) ?? this.#shared.get(key))!);
     }
     const chains = [this.#shared.chains, this.#own.chains].filter((c) => c.size > 0);
-    return saveDump({ config: this.writer.config, node: this.node, localhostNodePorts: this.#ctx.localhostNodePorts, servicePorts, chains });
+    return saveDumpChunks({ config: this.writer.config, node: this.node, localhostNodePorts: this.#ctx.localhostNodePorts, servicePorts, chains });
   }
 
   /** Text plus rule counts. */

@@ -16,7 +16,7 @@ describe('proxy/iptables/sortedchains', () => {
   it('builds in byte-wise name order (property)', () => {
     fc.assert(
       fc.property(names, (ns) => {
-        const s = SortedChains.from(ns.map((name) => ({ name, decl: '', rules: '' })));
+        const s = SortedChains.from(ns.map((name) => ({ name, rules: '' })));
         assert.deepEqual(list(s), [...ns].sort(byName));
       }),
       { seed: 42, numRuns: 200 },
@@ -26,14 +26,14 @@ describe('proxy/iptables/sortedchains', () => {
   it('stays sorted through inserts and removes (property)', () => {
     fc.assert(
       fc.property(names, names, (a, b) => {
-        const s = SortedChains.from(a.map((name) => ({ name, decl: '', rules: '' })));
+        const s = SortedChains.from(a.map((name) => ({ name, rules: '' })));
         const want = new Set(a);
         for (const n of b) {
           if (want.has(n)) {
             assert.equal(s.remove(n), true);
             want.delete(n);
           } else {
-            s.insert({ name: n, decl: '', rules: '' });
+            s.insert({ name: n, rules: '' });
             want.add(n);
           }
         }
@@ -50,7 +50,7 @@ describe('proxy/iptables/sortedchains', () => {
     const all: string[] = [];
     for (let i = 0; i < 3000; i++) {
       const name = `KUBE-SEP-${((i * 7919) % 3001).toString(32).toUpperCase().padStart(16, 'A')}`;
-      s.insert({ name, decl: '', rules: '' });
+      s.insert({ name, rules: '' });
       all.push(name);
     }
     all.sort(byName);
