@@ -19,7 +19,7 @@ type Args = { values: Record<string, unknown>; positionals: string[] };
 /** Options of `netsim bench` for the command table in main.ts. */
 export const BENCH_OPTIONS = {
   output: { type: 'string', short: 'o', help: 'folder for report.json and the plots (default: benchmark.output, else ./netsim-bench-NAME/, relative to the working directory)' },
-  duration: { type: 'string', help: 'override benchmark.duration (e.g. 2s); comparison runs follow unless compare.duration is set' },
+  duration: { type: 'string', help: 'override the duration of every run (benchmark.duration and compare.duration), e.g. 1s' },
   rate: { type: 'string', help: 'override benchmark.rate (target lookups per second)' },
   'allow-unknown': { type: 'boolean', help: 'ignore objects of kinds netsim does not model' },
 } as const;
@@ -38,6 +38,7 @@ export async function benchCommand(a: Args, io: CommandIO): Promise<number> {
       const d = a.values.duration as string;
       if (parseDuration(d) === null) throw new UsageError(`--duration: invalid duration ${JSON.stringify(d)} (use e.g. 2s, 500ms)`);
       o.duration = d;
+      if (typeof o.compare === 'object' && o.compare !== null && !Array.isArray(o.compare)) o.compare = { ...(o.compare as Record<string, unknown>), duration: d };
     }
     if (a.values.rate !== undefined) {
       const r = Number(a.values.rate);
@@ -49,12 +50,15 @@ export async function benchCommand(a: Args, io: CommandIO): Promise<number> {
   if (!parsed.benchmark) throw new ScenarioError(parsed.errors.map((e) => `${scenario.file}: ${e.toString()}`));
   const bench = parsed.benchmark;
 
-  const outDir = resolve(process.cwd(), (a.values.output as string | undefined) ?? bench.output ?? `netsim-bench-${scenario.name}`);
-  const shownDir = relative(process.cwd(), outDir) || '.';
+  const outDir = resolve(process.cwd(), (a.values.output as string | undefined) ?? bench.output ?? `netsim-bench-${scenario.name.replace(/[^A-Za-z0-9._-]+/g, '-')}`);
+  const rel = relative(process.cwd(), outDir);
+  const shownDir = rel === '' ? '.' : rel.startsWith('..') ? outDir : rel;
+  // Fail before the load, not after it, when the report cannot be written.
   try {
-    if (!statSync(outDir).isDirectory()) throw new UsageError(`output ${shownDir} exists and is not a folder`);
+    mkdirSync(outDir, { recursive: true });
+    if (!statSync(outDir).isDirectory()) throw new Error('not a folder');
   } catch (e) {
-    if (e instanceof UsageError) throw e;
+    throw new UsageError(`cannot write the report to ${shownDir}: ${(e as NodeJS.ErrnoException).code === 'EEXIST' ? 'a file of that name exists' : (e as Error).message}`);
   }
 
   const progress = (line: string) => io.err(line);
@@ -64,7 +68,6 @@ export async function benchCommand(a: Args, io: CommandIO): Promise<number> {
   progress(`${scenario.name}: converged at ${converged.simulatedTime} (${converged.objects} objects)`);
   const report = await runDnsBenchmark(sim, bench, { file: scenario.file, progress });
 
-  mkdirSync(outDir, { recursive: true });
   const files: string[] = [join(shownDir, 'report.json')];
   const rendered = [];
   for (const plot of plotSpecs(report)) {
@@ -91,6 +94,7 @@ const counts = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => 
 export function formatReport(r: DnsBenchReport): string {
   const out: string[] = [];
   out.push(`DNS lookup benchmark ${r.scenario}: ${r.settings.rate} lookups/s target, ${r.settings.concurrency} in flight at most, timeout ${r.settings.timeout}, server ${r.server.host}:${r.server.port} (zone ${r.server.zone})`);
+  out.push(`host: ${r.host.cpus} CPUs, node ${r.host.node}, load average ${r.host.loadAverage.start} at the start, ${r.host.loadAverage.end} at the end`);
   out.push('');
   out.push(renderTable(
     ['RUN', 'DURATION', 'LOOKUPS', 'LOOKUPS/S', 'QUERIES/S', 'Q/LOOKUP', 'LOST', 'QUERY P50', 'P90', 'P99', 'MAX', 'LOOKUP P50', 'P99', 'MODEL', 'RCODES'],
@@ -108,11 +112,24 @@ export function formatReport(r: DnsBenchReport): string {
     r.comparison.map((c, e) => [c.name, c.type, String(r.runs[0]!.mix[e]!.weight), ...r.runs.map((x) => (c.queriesPerLookup[x.name] ?? 0).toFixed(2)), counts(r.runs[0]!.mix[e]!.status)]),
   ));
   out.push('');
+  out.push('Client pods:');
+  out.push(renderTable(
+    ['#', 'POD', 'LIBC', 'NDOTS', 'SEARCH'],
+    r.clients.map((c, i) => [String(i + 1), c.pod, c.resolver, String(c.ndots), c.search.join(' ')]),
+  ));
+  out.push('');
   out.push('Baseline by client pod (queries per lookup, result):');
   out.push(renderTable(
-    ['NAME', 'TYPE', ...r.clients.map((c) => `${c.pod} (${c.resolver}, ndots:${c.ndots})`.toUpperCase())],
-    r.runs[0]!.mix.map((m) => [m.name, m.type, ...m.clients.map((c) => (c.lookups ? `${c.queriesPerLookup.toFixed(2)} ${Object.keys(c.status).join('/')}` : `- (model ${c.expectedQueries} ${c.expectedStatus})`))]),
+    ['NAME', 'TYPE', ...r.clients.map((_, i) => `#${i + 1}`)],
+    r.runs[0]!.mix.map((m) => [m.name, m.type, ...m.clients.map((c) => (c.lookups ? `${c.queriesPerLookup.toFixed(2)} ${Object.keys(c.status).join('/')}` : '-'))]),
   ));
+  for (const run of r.runs) {
+    const late = run.lookups.lateStarts + (run.lookups.planned - run.lookups.started);
+    if (late > run.lookups.planned / 20) {
+      out.push('');
+      out.push(`note: in run ${run.name} the load generator fell behind the target rate: ${run.lookups.lateStarts} of ${run.lookups.planned} lookups started late (worst ${run.lookups.maxStartLagMs} ms), ${run.lookups.planned - run.lookups.started} not started. Latencies are timed from each lookup's actual start, so they do not show that backlog.`);
+    }
+  }
   out.push('');
   out.push(`Wrote ${r.files.join(', ')}`);
   return out.join('\n');

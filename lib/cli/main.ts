@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { ExitCode, UsageError, isStatusError } from '../api/errors.js';
 import { ScenarioError } from '../scenario/load.js';
+import { BENCH_OPTIONS, benchCommand } from './bench.js';
 import { dnsCommand } from './dns.js';
 import { getCommand } from './get.js';
 import { rulesCommand } from './rules.js';
@@ -76,6 +77,12 @@ const COMMANDS: Record<string, CommandSpec> = {
       'allow-unknown': { type: 'boolean', help: 'ignore objects of kinds netsim does not model' },
     },
     run: (a, io) => rulesCommand(a, io),
+  },
+  bench: {
+    summary: 'run a benchmark scenario (benchmark: kind dns): print its table, write report.json and plots',
+    usage: 'netsim bench FILE [--json] [-o DIR] [--duration D] [--rate N] [--allow-unknown]',
+    options: { ...COMMON, ...BENCH_OPTIONS },
+    run: (a, io) => benchCommand(a, io),
   },
   dns: {
     summary: 'serve the cluster DNS over UDP and TCP, or resolve a name as a pod would',
