@@ -139,8 +139,12 @@ export async function main(argv: string[], io: CommandIO = defaultIO): Promise<n
     try {
       parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: true, strict: true }) as typeof parsed;
     } catch (e) {
-      throw new UsageError(`${(e as Error).message.replace(/\. To specify a positional argument.*$/, '')}\nUsage: ${cmd.usage}`);
+      const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/, '');
+      const unknown = /^Unknown option '([^']+)'/.exec(msg);
+      throw new UsageError(`${unknown ? `unknown flag: ${unknown[1]}` : msg}\nUsage: ${cmd.usage}`);
     }
+    // `-o=name`, as kubectl accepts it: node's parser leaves the '=' on short options' values.
+    for (const [k, v] of Object.entries(parsed.values)) if (typeof v === 'string' && v.startsWith('=')) parsed.values[k] = v.slice(1);
     if (parsed.values.help) {
       io.out(commandHelp(name, cmd));
       return ExitCode.OK;

@@ -103,11 +103,13 @@ function firstThree(list: string[]): string {
 
 function endpointsText(e: Endpoints): string {
   const out: string[] = [];
+  // As kubectl's formatEndpoints: port-major within each subset.
   for (const ss of e.subsets ?? []) {
-    for (const a of ss.addresses ?? []) {
-      if (!ss.ports?.length) out.push(a.ip);
-      for (const p of ss.ports ?? []) out.push(`${a.ip}:${p.port}`);
+    if (!ss.ports?.length) {
+      for (const a of ss.addresses ?? []) out.push(a.ip);
+      continue;
     }
+    for (const p of ss.ports) for (const a of ss.addresses ?? []) out.push(`${a.ip}:${p.port}`);
   }
   return firstThree(out);
 }

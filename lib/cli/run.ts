@@ -77,7 +77,9 @@ export async function runCommand(a: { values: Record<string, unknown>; positiona
   const kinds = [...byKind.entries()].sort(([x], [y]) => x.localeCompare(y)).map(([k, n]) => `${n} ${k}`);
   io.out(`loaded ${scenario.objects.length} object${scenario.objects.length === 1 ? '' : 's'}${kinds.length ? `: ${kinds.join(', ')}` : ''}`);
   for (const ns of scenario.implicitNamespaces) io.out(`namespace "${ns}" is used but not declared: created`);
-  for (const r of sim.refused) io.out(`refused at ${r.at}: ${r.object}${r.origin ? ` (${r.origin.file}: document ${r.origin.document})` : ''}: ${r.message}`);
+  for (const r of sim.refused) io.out(`refused at ${r.at}: ${r.object}${r.origin ? ` (${r.origin.file}: document ${r.origin.document}${r.origin.path ? `: ${r.origin.path}` : ''})` : ''}: ${r.message}`);
+  const policies = scenario.objects.filter((o) => o.object.kind === 'NetworkPolicy').length;
+  if (policies) io.out(`note: ${policies} NetworkPolicy object${policies === 1 ? ' is' : 's are'} stored but not enforced: the simulated CNI (flannel-like) has no policy engine`);
   for (const f of sim.manager.failures) io.out(`controller error: ${f.controller} ${f.key}: ${f.message}`);
   io.out(`converged at ${converged.simulatedTime} simulated, ${converged.objects} objects in the store`);
   for (const line of await stateSummary(sim, file)) io.out(line);

@@ -2,6 +2,7 @@
 import { type FieldError, field } from '../api/errors.js';
 import { validateLabels } from '../api/labels.js';
 import { parseQuantity } from '../api/quantity.js';
+import { isDNS1123Subdomain } from '../api/validation/names.js';
 import { type CIDR, cidrsOverlap, nthAddress, parseCIDRStrict, parseIPStrict } from '../ipam/cidr.js';
 import type { ClusterSettings, ProxySettings, ScenarioNode } from './types.js';
 
@@ -13,6 +14,16 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 export function parseClusterSettings(raw: unknown, errs: FieldError[]): ClusterSettings {
   const c: Obj = isObj(raw) ? raw : {};
   if (raw !== undefined && raw !== null && !isObj(raw)) errs.push(field.invalid('cluster', raw, 'must be an object'));
+  unknownFields(c, 'cluster', CLUSTER_FIELDS, errs);
+  if (isObj(c.dns)) {
+    unknownFields(c.dns, 'cluster.dns', ['pods', 'ttl', 'endpointPodNames', 'namespaces', 'ignoreEmptyService', 'zones', 'upstream'], errs);
+    if (isObj(c.dns.upstream)) unknownFields(c.dns.upstream, 'cluster.dns.upstream', ['records', 'forward'], errs);
+  }
+  if (isObj(c.proxy)) {
+    unknownFields(c.proxy, 'cluster.proxy', ['mode', 'masqueradeAll', 'detectLocalMode', 'clusterCIDR', 'nodePortAddresses', 'iptables', 'ipvs'], errs);
+    if (isObj(c.proxy.iptables)) unknownFields(c.proxy.iptables, 'cluster.proxy.iptables', ['masqueradeBit', 'localhostNodePorts'], errs);
+    if (isObj(c.proxy.ipvs)) unknownFields(c.proxy.ipvs, 'cluster.proxy.ipvs', ['scheduler', 'strictARP'], errs);
+  }
 
   const clusterCIDR = cidrList(c.clusterCIDR ?? '10.244.0.0/16', 'cluster.clusterCIDR', errs);
   const serviceCIDR = cidrList(c.serviceCIDR ?? '10.96.0.0/12', 'cluster.serviceCIDR', errs);
@@ -101,6 +112,17 @@ export function parseClusterSettings(raw: unknown, errs: FieldError[]): ClusterS
   };
 }
 
+const CLUSTER_FIELDS = [
+  'clusterCIDR', 'serviceCIDR', 'nodeCIDRMaskSize', 'nodeCIDRMaskSizeIPv6', 'nodeNetwork', 'nodePortRange', 'loadBalancerPool',
+  'dnsDomain', 'dnsServiceIP', 'dns', 'proxy', 'cni', 'seed', 'nodes',
+];
+const NODE_FIELDS = ['name', 'ip', 'addresses', 'labels', 'capacity', 'taints', 'generate'];
+
+/** As kubectl's strict field validation: a misspelt field is an error, not silently ignored. */
+function unknownFields(o: Obj, path: string, known: readonly string[], errs: FieldError[]): void {
+  for (const k of Object.keys(o)) if (!known.includes(k)) errs.push(field.invalid(`${path}.${k}`, o[k], `unknown field "${k}"`));
+}
+
 function parseProxy(raw: unknown, clusterCIDR: string, errs: FieldError[]): ProxySettings {
   const p: Obj = isObj(raw) ? raw : {};
   const mode = p.mode ?? 'iptables';
@@ -156,9 +178,11 @@ function parseNodes(raw: unknown, errs: FieldError[]): ScenarioNode[] {
       errs.push(field.invalid(path, n, 'must be an object'));
       return;
     }
+    unknownFields(n, path, NODE_FIELDS, errs);
     const base = nodeFields(n, path, errs);
     if (n.generate !== undefined) {
       const g: Obj = isObj(n.generate) ? n.generate : {};
+      unknownFields(g, `${path}.generate`, ['count', 'prefix', 'labels', 'capacity', 'taints'], errs);
       const count = int(g.count, `${path}.generate.count`, 1, 100_000, errs);
       const prefix = g.prefix === undefined ? 'node-' : str(g.prefix, `${path}.generate.prefix`, errs);
       const gen = nodeFields(g, `${path}.generate`, errs);
@@ -169,6 +193,9 @@ function parseNodes(raw: unknown, errs: FieldError[]): ScenarioNode[] {
       errs.push(field.required(`${path}.name`));
       return;
     }
+    // Node names are DNS-1123 subdomains, as the API server validates them.
+    const bad = isDNS1123Subdomain(n.name);
+    if (bad.length) errs.push(field.invalid(`${path}.name`, n.name, bad.join('; ')));
     add({ ...base, name: n.name }, `${path}.name`);
   });
   return out;

@@ -71,6 +71,10 @@ export function parseAddress(text: string): Address {
     return { form: 'ipPort', ip: ip.text, port, protocol };
   }
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\.?$/i.test(host)) throw bad('not a DNS name or IP address');
+  if (/^\d+$/.test(m[2]!)) {
+    const port = Number(m[2]);
+    if (port < 1 || port > 65535) throw bad('port must be between 1 and 65535');
+  }
   return { form: 'dns', name: host, port: m[2]!, ...(m[3] ? { protocol } : {}) };
 }
 

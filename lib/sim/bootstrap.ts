@@ -95,6 +95,16 @@ export function kubernetesEndpointSlice(apiserverIP: string): EndpointSlice {
   };
 }
 
+/** The legacy Endpoints the API server keeps for `kubernetes` beside its slice. */
+export function kubernetesEndpoints(apiserverIP: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+    subsets: [{ addresses: [{ ip: apiserverIP }], ports: [{ name: 'https', port: APISERVER_PORT, protocol: 'TCP' }] }],
+  };
+}
+
 /** kube-dns in kube-system at the cluster DNS address, as kubeadm creates it for CoreDNS. */
 export function kubeDNSService(dnsIP: string): Service {
   return {

@@ -38,7 +38,10 @@ export async function evaluateDnsCheck(sim: Simulation, zone: ClusterZone, check
     const want = new Set<string>();
     for (const a of expect.answers) {
       if (typeof a !== 'string') return fail('expect.answers entries must be strings');
-      for (const v of await expandAnswer(sim, a)) want.add(v);
+      // `service/…` and `pod/…` stand for their addresses of the family asked for.
+      const family = type === 'AAAA' ? ':' : type === 'A' ? '.' : '';
+      const named = a.startsWith('service/') || a.startsWith('pod/');
+      for (const v of await expandAnswer(sim, a)) if (!named || !family || v.includes(family)) want.add(v);
     }
     const got = new Set((walk.final?.answers ?? []).filter((r) => r.type === type).map((r) => r.data.replace(/\.$/, '')));
     const missing = [...want].filter((w) => !got.has(w));
@@ -58,10 +61,15 @@ async function expandAnswer(sim: Simulation, a: string): Promise<string[]> {
     const parsed = parseAddress(a);
     if (parsed.form === 'pod' && parsed.prefix) {
       const { items } = await sim.api.list<Pod>('Pod', { namespace: parsed.namespace ?? 'default' });
-      return items.filter((p) => p.metadata.name!.startsWith(parsed.name)).map((p) => p.status?.podIP ?? '').filter(Boolean);
+      return items.filter((p) => p.metadata.name!.startsWith(parsed.name)).flatMap(podAddresses);
     }
     const p = await findPod(sim.api, parsed);
-    return p.status?.podIP ? [p.status.podIP] : [];
+    return podAddresses(p);
   }
   return [a.replace(/\.$/, '')];
+}
+
+function podAddresses(p: Pod): string[] {
+  const ips = (p.status?.podIPs ?? []).map((x) => x.ip);
+  return ips.length ? ips : p.status?.podIP ? [p.status.podIP] : [];
 }

@@ -4,7 +4,7 @@ import type { KubeObject } from '../api/meta.js';
 import type { Pod } from '../api/types.js';
 import { answerQuery } from '../../dns/kubernetes.js';
 import { type ResolverKind, type ResolverWalk, resolveName } from '../../dns/resolver.js';
-import { podResolvConf } from '../../dns/resolvconf.js';
+import { type ResolvConf, podResolvConf } from '../../dns/resolvconf.js';
 import { ClusterZone, clusterDNSConfig } from '../../dns/zone.js';
 import { nthAddress, parseCIDR } from '../ipam/cidr.js';
 import type { ClusterSettings } from '../scenario/types.js';
@@ -35,10 +35,14 @@ export function hostResolvConf(cluster: ClusterSettings): string {
   return cluster.nodeNetwork ? `nameserver ${nthAddress(parseCIDR(cluster.nodeNetwork), 1n)}\n` : '';
 }
 
-/** Resolves `name` as `pod`'s libc would, against the cluster DNS. */
-export function resolveFromPod(sim: Simulation, zone: ClusterZone, pod: Pod, name: string, type: string, resolver: ResolverKind = 'glibc'): ResolverWalk {
+/** The resolv.conf the kubelet writes for `pod` (its dnsPolicy and dnsConfig). */
+export function podResolvConfOf(sim: Simulation, pod: Pod): ResolvConf {
   const c = sim.scenario.cluster;
   const node = pod.status?.hostIP ? [pod.status.hostIP] : [];
-  const rc = podResolvConf(pod, { clusterDomain: c.dnsDomain, clusterDNS: [c.dnsServiceIP], hostResolvConf: hostResolvConf(c), nodeIPs: node });
-  return resolveName(rc.resolvConf, name, type, (n, t) => answerQuery(zone, { name: n, type: t }), { resolver });
+  return podResolvConf(pod, { clusterDomain: c.dnsDomain, clusterDNS: [c.dnsServiceIP], hostResolvConf: hostResolvConf(c), nodeIPs: node }).resolvConf;
+}
+
+/** Resolves `name` as `pod`'s libc would, against the cluster DNS. */
+export function resolveFromPod(sim: Simulation, zone: ClusterZone, pod: Pod, name: string, type: string, resolver: ResolverKind = 'glibc'): ResolverWalk {
+  return resolveName(podResolvConfOf(sim, pod), name, type, (n, t) => answerQuery(zone, { name: n, type: t }), { resolver });
 }

@@ -14,7 +14,7 @@ import { ControllerManager } from '../reconcile/manager.js';
 import type { Origin, Scenario, TimelineEntry } from '../scenario/types.js';
 import { MemoryStore } from '../store/memory.js';
 import {
-  SYSTEM_NAMESPACES, controlPlaneNode, coreDNSDeployment, kubeDNSService, kubernetesEndpointSlice, kubernetesService,
+  SYSTEM_NAMESPACES, controlPlaneNode, coreDNSDeployment, kubeDNSService, kubernetesEndpointSlice, kubernetesEndpoints, kubernetesService,
   namespaceObject, nodeObjects,
 } from './bootstrap.js';
 import { VirtualClock, formatDuration } from './clock.js';
@@ -97,7 +97,10 @@ export class Simulation {
     await this.backend.create(kubernetesService(kubeIP));
     const cp = controlPlaneNode(nodes);
     const cpIP = cp?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-    if (cpIP) await this.backend.create(kubernetesEndpointSlice(cpIP));
+    if (cpIP) {
+      await this.backend.create(kubernetesEndpointSlice(cpIP));
+      await this.backend.create(kubernetesEndpoints(cpIP));
+    }
     // kubeadm's CoreDNS add-on: kube-dns at the cluster DNS address, two CoreDNS pods.
     await this.apply(kubeDNSService(this.scenario.cluster.dnsServiceIP));
     await this.apply(coreDNSDeployment());

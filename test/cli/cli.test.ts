@@ -27,7 +27,7 @@ describe('cli', () => {
     assert.equal(unknown.err, 'error: unknown command "frobnicate"; run `netsim --help` for the list');
     const flag = await netsim('run', guestbook, '--bogus');
     assert.equal(flag.code, 2);
-    assert.match(flag.err, /^error: Unknown option '--bogus'/);
+    assert.match(flag.err, /^error: unknown flag: --bogus\nUsage: netsim run FILE/);
     assert.doesNotMatch(flag.err, /\n\s+at /);
   });
 
@@ -111,6 +111,43 @@ describe('cli', () => {
     const events = await netsim('get', 'events', '-f', f);
     assert.match(events.out, /Warning +FailedScheduling +pod\/big +0\/3 nodes are available: 3 Insufficient cpu\./);
     assert.match(events.out, /Normal +CIDRNotAvailable +node\/c +Node c status is now: CIDRNotAvailable/);
+  });
+
+  it('refuses at load time what can never work: misspelt fields, impossible expectations, unknown nodes', async () => {
+    const f = tmpFile('mistakes.yaml', [
+      'apiVersion: netsim/v1alpha1', 'kind: Scenario', 'metadata: {name: m}',
+      'cluster: {clusterCidr: 10.50.0.0/16, nodes: [{name: Bad_Node}]}',
+      'timeline: [{at: 10s, nodeDown: node-9}]',
+      'checks:',
+      '  - {dns: {from: pod/x, name: y}, expect: {rcode: OK}}',
+      '  - {flow: {from: pod/x, to: "y:80"}, expect: {verdict: ALLOW}}',
+      '---',
+      'apiVersion: batch/v1', 'kind: Job', 'metadata: {name: pi}',
+      'spec: {template: {spec: {restartPolicy: Never, containers: [{name: pi, image: perl}]}}}',
+    ].join('\n'));
+    const r = await netsim('run', f);
+    assert.equal(r.code, 2);
+    const lines = r.err.split('\n').slice(1).map((l) => l.replace(/^.*mistakes\.yaml: document 1: /, ''));
+    assert.deepEqual(lines.sort(), [
+      'checks[0].expect.rcode: Unsupported value: "OK": supported values: "NOERROR", "NXDOMAIN", "SERVFAIL", "REFUSED", "FORMERR", "NOTIMP"',
+      'checks[1].expect.verdict: Unsupported value: "ALLOW": supported values: "ACCEPT", "REJECT", "DROP", "NO_ROUTE"',
+      'cluster.clusterCidr: Invalid value: "10.50.0.0/16": unknown field "clusterCidr"',
+      `cluster.nodes[0].name: Invalid value: "Bad_Node": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+      'timeline[0].nodeDown: Not found: "node-9": no such node in cluster.nodes or the objects',
+    ]);
+  });
+
+  it('dns query shows the pod\'s resolv.conf and refuses a type or port it cannot use', async () => {
+    const r = await netsim('dns', 'query', '-f', guestbook, '--from', 'pod/frontend-*', 'redis-master');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /\n {2}search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local\n {2}nameserver 10\.96\.0\.10\n {2}options ndots:5\n/);
+    assert.match(r.out, /\nresult: NOERROR \(redis-master\.default\.svc\.cluster\.local\.\) after 1 query$/);
+    const bad = await netsim('dns', 'query', '-f', guestbook, '--from', 'pod/frontend-*', 'redis-master', 'BOGUS');
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /^error: unsupported query type "BOGUS"/);
+    const port = await netsim('trace', '-f', guestbook, '--from', 'pod/frontend-*', '--to', 'redis-master:99999');
+    assert.equal(port.code, 2);
+    assert.equal(port.err, 'error: invalid address "redis-master:99999": port must be between 1 and 65535');
   });
 
   it('get of a missing object or kind is a clear error with exit 2', async () => {
