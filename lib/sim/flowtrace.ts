@@ -113,6 +113,8 @@ function ipv4(text: string): number {
 
 interface Destination {
   readonly dst: number;
+  /** Every address a DNS name resolved to (CoreDNS's loadbalance makes each the first equally often). */
+  readonly alternatives?: readonly number[];
   readonly dport: number;
   readonly protocol: TraceProtocol;
   readonly label: string;
@@ -166,8 +168,14 @@ async function resolveDestination(sim: Simulation, dp: Dataplane, text: string, 
         protocol ??= lower(svc.info.protocol);
       }
       protocol ??= 'tcp';
-      const more = addrs.length > 1 ? ` (first of ${addrs.length} addresses: ${addrs.join(', ')})` : '';
-      return { dst, dport, protocol, label: `${a.name}:${a.port} → ${walk.resolvedName ?? a.name} = ${addrs[0]}${more}, resolved as pod ${src.pod.metadata.namespace}/${src.pod.metadata.name} would` };
+      // kubeadm's Corefile has `loadbalance`: the A records come shuffled, so a client that
+      // connects to the first address reaches each one with equal chance.
+      const more = addrs.length > 1 ? ` (one of ${addrs.length} addresses, each first with probability 1/${addrs.length}: ${addrs.join(', ')})` : '';
+      return {
+        dst, dport, protocol,
+        ...(addrs.length > 1 ? { alternatives: addrs.map((x) => ipv4(x)) } : {}),
+        label: `${a.name}:${a.port} → ${walk.resolvedName ?? a.name} = ${addrs[0]}${more}, resolved as pod ${src.pod.metadata.namespace}/${src.pod.metadata.name} would`,
+      };
     }
     case 'ipPort':
       return { dst: ipv4(a.ip), dport: a.port, protocol: proto ?? lower(a.protocol), label: `${a.ip}:${a.port}` };
@@ -197,17 +205,33 @@ async function resolveDestination(sim: Simulation, dp: Dataplane, text: string, 
 }
 
 /** The trace request a flow names, in the simulation's current state. */
-export async function resolveFlow(sim: Simulation, dp: Dataplane, spec: FlowSpec): Promise<{ request: TraceRequest; labels: { from: string; to: string } }> {
+export async function resolveFlow(
+  sim: Simulation,
+  dp: Dataplane,
+  spec: FlowSpec,
+): Promise<{ request: TraceRequest; alternatives: readonly number[]; labels: { from: string; to: string } }> {
   const proto = parseProtocol(spec.proto);
   const src = await resolveSource(sim, dp, spec.from, spec.via);
   const dst = await resolveDestination(sim, dp, spec.to, src, proto);
-  return { request: { source: src.source, dst: dst.dst, dport: dst.dport, protocol: dst.protocol }, labels: { from: src.label, to: dst.label } };
+  return {
+    request: { source: src.source, dst: dst.dst, dport: dst.dport, protocol: dst.protocol },
+    alternatives: dst.alternatives ?? [],
+    labels: { from: src.label, to: dst.label },
+  };
 }
 
 /** Traces a flow through the simulation as it is now. */
 export async function traceFlow(sim: Simulation, spec: FlowSpec): Promise<FlowTrace> {
   const dp = await Dataplane.of(sim);
-  const { request, labels } = await resolveFlow(sim, dp, spec);
-  const result = tracePacket(dp, request);
+  const { request, alternatives, labels } = await resolveFlow(sim, dp, spec);
+  let result = tracePacket(dp, request);
+  if (alternatives.length > 1) {
+    // One trace per address the name resolved to, each weighted by its chance of being first.
+    const share = 1 / alternatives.length;
+    const outcomes = [result, ...alternatives.slice(1).map((dst) => tracePacket(dp, { ...request, dst }))].flatMap((r) =>
+      r.outcomes.map((o) => ({ ...o, probability: o.probability * share })),
+    );
+    result = { ...result, outcomes };
+  }
   return { result, json: traceJSON(result), labels };
 }

@@ -150,6 +150,17 @@ describe('cli', () => {
     assert.equal(port.err, 'error: invalid address "redis-master:99999": port must be between 1 and 65535');
   });
 
+  it('a trace to a headless Service name reaches each ready pod with equal chance (CoreDNS loadbalance)', async () => {
+    const f = join(root, 'scenarios/statefulset-headless.yaml');
+    const r = await netsim('trace', '-f', f, '--from', 'pod/client', '--to', 'nginx:80', '--json');
+    assert.equal(r.code, 0, r.err);
+    const t = JSON.parse(r.out);
+    assert.equal(t.verdict, 'ACCEPT');
+    assert.deepEqual(t.outcomes.map((o: { pod: string; probability: number }) => [o.pod, Number(o.probability.toFixed(6))]).sort(), [
+      ['default/web-0', 0.333333], ['default/web-1', 0.333333], ['default/web-2', 0.333333],
+    ]);
+  });
+
   it('get of a missing object or kind is a clear error with exit 2', async () => {
     const missing = await netsim('get', 'svc', 'nope', '-f', guestbook);
     assert.equal(missing.code, 2);
