@@ -9,7 +9,10 @@ import { PRINTERS } from './printers.js';
 import { renderTable } from './table.js';
 
 export async function getCommand(a: { values: Record<string, unknown>; positionals: string[] }, io: CommandIO): Promise<number> {
-  const [resource, name, ...extra] = a.positionals;
+  // `get pod/NAME` as kubectl takes it, as well as `get pod NAME`.
+  const [first, ...rest] = a.positionals;
+  const slash = first?.indexOf('/') ?? -1;
+  const [resource, name, ...extra] = slash > 0 ? [first!.slice(0, slash), first!.slice(slash + 1), ...rest] : a.positionals;
   if (!resource) throw new UsageError('get needs a kind: netsim get KIND [NAME] -f FILE');
   if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
   const file = a.values.filename as string | undefined;

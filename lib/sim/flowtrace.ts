@@ -141,9 +141,9 @@ async function resolveDestination(sim: Simulation, dp: Dataplane, text: string, 
   switch (a.form) {
     case 'service': {
       const svc = await sim.api.get<Service>('Service', a.namespace, a.name);
+      if (svc.spec.type === 'ExternalName') throw new UsageError(`service ${a.namespace}/${a.name} is ExternalName: it has no cluster IP (use its DNS name)`);
       const sp = pickServicePort(svc, a.port, proto);
       if (!sp) throw new UsageError(`service ${a.namespace}/${a.name} has no port ${a.port}${proto ? `/${proto}` : ''}`);
-      if (svc.spec.type === 'ExternalName') throw new UsageError(`service ${a.namespace}/${a.name} is ExternalName: it has no cluster IP (use its DNS name)`);
       const cip = svc.spec.clusterIPs?.find((x) => !x.includes(':')) ?? svc.spec.clusterIP;
       if (!cip || cip === 'None') throw new UsageError(`service ${a.namespace}/${a.name} is headless: it has no cluster IP (use a pod or its DNS name)`);
       if (cip.includes(':')) throw new UsageError(`service ${a.namespace}/${a.name} has no IPv4 cluster IP`);
