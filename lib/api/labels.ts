@@ -112,17 +112,40 @@ const child = (path: string, name: string) => (path ? `${path}.${name}` : name);
 export function validateLabels(labels: unknown, path: string): FieldError[] {
   if (labels === undefined || labels === null) return [];
   if (!isObj(labels)) return [field.typeInvalid(path, labels, 'must be a map of string keys to string values')];
+  // Most label sets repeat keys and values already found valid: no sorting, no splitting.
+  let known = true;
+  for (const k in labels) {
+    const v = labels[k];
+    if (!VALID_LABEL_KEYS.has(k) || typeof v !== 'string' || !VALID_LABEL_VALUES.has(v)) {
+      known = false;
+      break;
+    }
+  }
+  if (known) return [];
   const errs: FieldError[] = [];
   for (const k of Object.keys(labels).sort()) {
     const v = labels[k];
-    for (const m of isQualifiedName(k)) errs.push(field.invalid(path, k, m));
+    const keyErrs = isQualifiedName(k);
+    for (const m of keyErrs) errs.push(field.invalid(path, k, m));
+    if (keyErrs.length === 0) remember(VALID_LABEL_KEYS, k);
     if (typeof v !== 'string') {
       errs.push(field.typeInvalid(path, v, 'label values must be strings'));
       continue;
     }
-    for (const m of isValidLabelValue(v)) errs.push(field.invalid(path, v, m));
+    const valueErrs = isValidLabelValue(v);
+    for (const m of valueErrs) errs.push(field.invalid(path, v, m));
+    if (valueErrs.length === 0) remember(VALID_LABEL_VALUES, v);
   }
   return errs;
+}
+
+/** Label keys and values that passed validation (bounded: cleared when full). */
+const VALID_LABEL_KEYS = new Set<string>();
+const VALID_LABEL_VALUES = new Set<string>();
+
+function remember(set: Set<string>, s: string): void {
+  if (set.size >= 8192) set.clear();
+  set.add(s);
 }
 
 /** metav1validation.ValidateLabelSelector (values validated: AllowInvalidLabelValueInSelector off). */

@@ -60,5 +60,17 @@ export interface Condition {
 /** `namespace/name`, or `name` for cluster-scoped objects: the key stores and work queues use. */
 export function objectKey(o: { metadata: ObjectMeta }): string {
   const ns = o.metadata.namespace;
-  return ns ? `${ns}/${o.metadata.name}` : `${o.metadata.name}`;
+  return ns ? namespacePrefix(ns) + o.metadata.name : `${o.metadata.name}`;
+}
+
+const NAMESPACE_PREFIXES = new Map<string, string>();
+
+/** `<namespace>/`, one string per namespace: keys held by the million then share it. */
+export function namespacePrefix(ns: string): string {
+  let p = NAMESPACE_PREFIXES.get(ns);
+  if (p === undefined) {
+    if (NAMESPACE_PREFIXES.size >= 4096) NAMESPACE_PREFIXES.clear();
+    NAMESPACE_PREFIXES.set(ns, (p = `${ns}/`));
+  }
+  return p;
 }

@@ -39,15 +39,39 @@ export function newControllerRef(owner: KubeObject): OwnerReference {
   };
 }
 
+// Index values by ownerReferences list (versions of an object share it) and by namespace for
+// orphans: every write re-indexes the object, and equal answers then cost no allocation.
+const controllerValues = new WeakMap<readonly OwnerReference[], string[]>();
+const ownerValues = new WeakMap<readonly OwnerReference[], string[]>();
+const orphanValues = new Map<string, string[]>();
+const NO_VALUES: string[] = [];
+
 function controllerUIDIndex(obj: KubeObject): string[] {
-  const ref = getControllerOf(obj);
-  return [ref ? ref.uid : orphanIndexKey(obj.metadata.namespace)];
+  const refs = obj.metadata.ownerReferences;
+  if (refs) {
+    let v = controllerValues.get(refs);
+    if (v === undefined) {
+      const ref = getControllerOf(obj);
+      v = ref ? [ref.uid] : [orphanIndexKey(obj.metadata.namespace)];
+      controllerValues.set(refs, v);
+    }
+    return v;
+  }
+  const ns = obj.metadata.namespace ?? '';
+  let v = orphanValues.get(ns);
+  if (v === undefined) {
+    if (orphanValues.size >= 4096) orphanValues.clear();
+    orphanValues.set(ns, (v = [orphanIndexKey(obj.metadata.namespace)]));
+  }
+  return v;
 }
 
 function ownerUIDIndex(obj: KubeObject): string[] {
   const refs = obj.metadata.ownerReferences;
-  if (!refs || refs.length === 0) return [];
-  return refs.map((r) => r.uid);
+  if (!refs || refs.length === 0) return NO_VALUES;
+  let v = ownerValues.get(refs);
+  if (v === undefined) ownerValues.set(refs, (v = refs.map((r) => r.uid)));
+  return v;
 }
 
 // Informer has no "has indexer" query; remember what we registered per informer.

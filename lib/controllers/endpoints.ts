@@ -275,6 +275,6 @@ export class EndpointsController implements Controller {
       if (ports.length === 0) return undefined;
     }
     // ports.slice(): a pushed-to array keeps 17 slots; one is kept per pod.
-    return { pod, fingerprint, address, sortKey: `${ip}\u0000${pod.metadata.uid ?? ''}`, ready: tolerateUnready || isPodReady(pod), ports: ports && ports.slice() };
+    return { pod, fingerprint, address, sortKey: `${ip}\u0000${pod.metadata.uid ?? ''}`, ready: tolerateUnready || isPodReady(pod), ports: ports ? ports.slice() : null };
   }
 }

@@ -246,7 +246,7 @@ export class EndpointSliceController implements Controller {
   /** resourceVersions of the slices this controller wrote (its endpointSliceTracker). */
   readonly #written = new Map<string, string>();
   /** The endpoint last computed for a pod version, with the Service version and zone it was for. */
-  readonly #endpointCache = new WeakMap<Pod, { ck: string; d: DesiredEndpoint | null }>();
+  readonly #endpointCache = new WeakMap<Pod, { svc: Service; at: AddressType; zone: string; d: DesiredEndpoint | null }>();
 
   constructor(private readonly ctx: ControllerContext, opts: { maxEndpointsPerSlice?: number } = {}) {
     this.maxEndpointsPerSlice = opts.maxEndpointsPerSlice ?? MAX_ENDPOINTS_PER_SLICE;
@@ -327,15 +327,15 @@ export class EndpointSliceController implements Controller {
   /** The desired endpoints of one family, grouped by port set, in membership order. */
   #desired(svc: Service, at: AddressType): Map<string, { ports: EndpointSlicePort[]; endpoints: Map<string, Endpoint> }> {
     const out = new Map<string, { ports: EndpointSlicePort[]; endpoints: Map<string, Endpoint> }>();
-    const fingerprint = `${svc.metadata.uid}/${svc.metadata.resourceVersion}/${at}`;
     for (const pod of this.membership.members(objectKey(svc)).values()) {
       if (!shouldPodBeInEndpoints(pod, true)) continue;
       const node = pod.spec.nodeName ? this.#nodes.lister.get(undefined, pod.spec.nodeName) : undefined;
-      // The endpoint depends on the pod, the Service and the node's zone: cached per version of each.
-      const ck = `${fingerprint}/${node ? (node.metadata.labels?.[ZONE_LABEL] ?? '') : '\u0000'}`;
+      // The endpoint depends on the pod, the Service (a stored object: one per version) and the
+      // node's zone: cached per version of each, compared without building a key per pod.
+      const zone = node ? (node.metadata.labels?.[ZONE_LABEL] ?? '') : '\u0000';
       const hit = this.#endpointCache.get(pod);
       let d: DesiredEndpoint | null;
-      if (hit && hit.ck === ck) d = hit.d;
+      if (hit && hit.svc === svc && hit.at === at && hit.zone === zone) d = hit.d;
       else {
         // A pod on a node that does not exist is skipped unless not-ready addresses are published.
         const ep = !node && !svc.spec.publishNotReadyAddresses ? undefined : podToEndpoint(pod, node, svc, at);
@@ -343,7 +343,7 @@ export class EndpointSliceController implements Controller {
           const ports = endpointPorts(svc, pod);
           d = { key: endpointKey(ep), endpoint: ep, ports, portKey: portMapKey(ports) };
         } else d = null;
-        this.#endpointCache.set(pod, { ck, d });
+        this.#endpointCache.set(pod, { svc, at, zone, d });
       }
       if (!d) continue;
       let g = out.get(d.portKey);

@@ -5,6 +5,7 @@
 import { isStatusError } from '../api/errors.js';
 import type { KubeObject, OwnerReference } from '../api/meta.js';
 import type { Pod, PodTemplateSpec } from '../api/types.js';
+import { markTemplateCopy } from '../api/validation/podspec.js';
 import type { ControllerContext } from '../reconcile/controller.js';
 
 /** Event reasons of RealPodControl. */
@@ -66,6 +67,10 @@ export class PodControl {
       // As upstream: a pod without labels could never be selected back.
       throw new Error(`unable to create pods, no labels`);
     }
+    // Straight to the API server unchanged: validation may reuse the template's verdict, and
+    // the pod shares the template's labels (stored objects are read-only; nothing edits them).
+    if (template.spec && typeof template.spec === 'object') markTemplateCopy(pod.spec, template.spec);
+    if (template.metadata?.labels) pod.metadata.labels = template.metadata.labels;
     let created: Pod;
     try {
       created = await this.ctx.store.create(pod);

@@ -4,6 +4,7 @@
 // node's pods, so their controllers (a DaemonSet's among them) follow the node's removal.
 // Upstream checks every 20 s, so its delay is 40-60 s; here it is exactly the quarantine.
 import type { Node, Pod } from '../api/types.js';
+import { podNodeValues } from '../kubelet/podindex.js';
 import type { Controller, ControllerContext } from '../reconcile/controller.js';
 import { WorkQueue } from '../reconcile/workqueue.js';
 import type { Informer } from '../store/informer.js';
@@ -24,7 +25,7 @@ export class PodGCController implements Controller {
     this.queue = new WorkQueue(this.name, ctx.timers);
     this.#pods = ctx.informers.for<Pod>('Pod');
     this.#nodes = ctx.informers.for<Node>('Node');
-    ensureIndexer(this.#pods, POD_NODE_INDEX, (p) => (p.spec.nodeName ? [p.spec.nodeName] : []));
+    ensureIndexer(this.#pods, POD_NODE_INDEX, podNodeValues);
     this.#nodes.on('delete', (n) => this.queue.addAfter(n.metadata.name!, POD_GC_QUARANTINE_MS));
     const podBound = (p: Pod) => {
       const n = p.spec.nodeName;

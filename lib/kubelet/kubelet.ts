@@ -18,6 +18,7 @@ import {
   hexFrom,
   isPodTerminal,
   runningStatus,
+  sharedCondition,
   simTimestamp,
   unreadyMessage,
   waitingStatus,
@@ -254,11 +255,7 @@ export class KubeletController implements Controller {
     const put = (type: string, status: 'True' | 'False', reason?: string, message?: string) => {
       let old: Condition | undefined;
       for (const c of prevConds) if (c.type === type) old = c;
-      const c: Condition = { type, status };
-      if (reason) c.reason = reason;
-      if (message) c.message = message;
-      c.lastTransitionTime = old && old.status === status ? (old.lastTransitionTime ?? now) : now;
-      conds.push(c);
+      conds.push(sharedCondition(type, status, reason, message, old && old.status === status ? (old.lastTransitionTime ?? now) : now));
     };
     put('PodReadyToStartContainers', started && !w.finished ? 'True' : 'False');
     if (inits.length && !started) put('Initialized', 'False', 'ContainersNotInitialized', `containers with incomplete status: [${inits.map((c) => c.name).join(' ')}]`);
@@ -285,7 +282,7 @@ export class KubeletController implements Controller {
     const status: PodStatus = { phase, conditions: conds.slice() };
     if (hosts.length) {
       status.hostIP = hosts[0];
-      status.hostIPs = hosts.map((ip) => ({ ip }));
+      status.hostIPs = hostIPObjects(hosts);
     }
     if (started) {
       status.podIP = w.podIPs[0];
@@ -307,6 +304,14 @@ export class KubeletController implements Controller {
 }
 
 const hostIPCache = new WeakMap<Node, string[]>();
+
+/** status.hostIPs for a node's host IPs: one list per node, shared by its pods (stored objects are read-only). */
+const hostIPObjectCache = new WeakMap<string[], { ip: string }[]>();
+function hostIPObjects(hosts: string[]): { ip: string }[] {
+  let list = hostIPObjectCache.get(hosts);
+  if (!list) hostIPObjectCache.set(hosts, (list = hosts.map((ip) => ({ ip }))));
+  return list;
+}
 
 /** The node's InternalIPs, one per family in status order (status.hostIPs). */
 export function hostIPs(node: Node): string[] {

@@ -6,7 +6,23 @@ import type { Informer } from '../store/informer.js';
 
 export const PODS_BY_NODE_INDEX = 'netsim/pods-by-node';
 
-const byNode = (p: Pod): readonly string[] => (p.spec?.nodeName ? [p.spec.nodeName] : []);
+const NO_NODE: readonly string[] = [];
+/** One index answer per node name: every pod write re-indexes the pod, mostly to the same node. */
+const NODE_VALUES = new Map<string, readonly string[]>();
+
+/** Index values of a pod by spec.nodeName (none while unscheduled). */
+export function podNodeValues(p: Pod): readonly string[] {
+  const n = p.spec?.nodeName;
+  if (!n) return NO_NODE;
+  let v = NODE_VALUES.get(n);
+  if (v === undefined) {
+    if (NODE_VALUES.size >= 65_536) NODE_VALUES.clear();
+    NODE_VALUES.set(n, (v = [n]));
+  }
+  return v;
+}
+
+const byNode = podNodeValues;
 
 /** Registers the index once on the shared Pod informer. */
 export function ensurePodsByNodeIndex(pods: Informer<Pod>): void {

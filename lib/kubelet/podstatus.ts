@@ -3,7 +3,7 @@
 // the endpoint controllers share (podutil.IsPodReady).
 import type { Condition } from '../api/meta.js';
 import type { Container, ContainerStatus, Pod } from '../api/types.js';
-import { SIM_EPOCH_MS } from '../sim/clock.js';
+import { timestampAt } from '../sim/clock.js';
 import { hash32 } from '../sim/random.js';
 
 let lastMs = Number.NaN;
@@ -13,7 +13,7 @@ let lastText = '';
 export function simTimestamp(ms: number): string {
   if (ms !== lastMs) {
     lastMs = ms;
-    lastText = new Date(SIM_EPOCH_MS + ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    lastText = timestampAt(ms);
   }
   return lastText;
 }
@@ -46,14 +46,43 @@ export function setCondition(conds: readonly Condition[] | undefined, next: Cond
   const i = list.findIndex((c) => c.type === next.type);
   const prev = i >= 0 ? list[i] : undefined;
   const ltt = prev && prev.status === next.status ? (prev.lastTransitionTime ?? now) : (next.lastTransitionTime ?? now);
-  const merged: Condition = { type: next.type, status: next.status };
-  if (next.reason) merged.reason = next.reason;
-  if (next.message) merged.message = next.message;
-  merged.lastTransitionTime = ltt;
+  const merged = sharedCondition(next.type, next.status, next.reason, next.message, ltt);
   if (prev && sameCondition(prev, merged)) return conds as Condition[];
   if (i >= 0) list[i] = merged;
   else list.push(merged);
   return list;
+}
+
+/** Pod conditions by content: stored objects are read-only, so pods share equal ones. */
+const SHARED_CONDITIONS = new Map<string, Condition>();
+
+/** The condition {type, status, reason?, message?, lastTransitionTime}, one object per distinct content. */
+export function sharedCondition(type: string, status: Condition['status'], reason: string | undefined, message: string | undefined, lastTransitionTime: string): Condition {
+  const key = `${type}\u0000${status}\u0000${reason ?? ''}\u0000${message ?? ''}\u0000${lastTransitionTime}`;
+  let c = SHARED_CONDITIONS.get(key);
+  if (c === undefined) {
+    c = { type, status };
+    if (reason) c.reason = reason;
+    if (message) c.message = message;
+    c.lastTransitionTime = lastTransitionTime;
+    if (SHARED_CONDITIONS.size >= 4096) SHARED_CONDITIONS.clear();
+    SHARED_CONDITIONS.set(key, c);
+  }
+  return c;
+}
+
+/** Container states by start time, shared like conditions. */
+const RUNNING_STATES = new Map<string, ContainerStatus['state']>();
+/** lastState of a container that never restarted: one empty object for every pod. */
+const NO_LAST_STATE = {};
+
+function runningState(startedAt: string): ContainerStatus['state'] {
+  let s = RUNNING_STATES.get(startedAt);
+  if (s === undefined) {
+    if (RUNNING_STATES.size >= 4096) RUNNING_STATES.clear();
+    RUNNING_STATES.set(startedAt, (s = { running: { startedAt } }));
+  }
+  return s;
 }
 
 function sameCondition(a: Condition, b: Condition): boolean {
@@ -155,12 +184,12 @@ export function runningStatus(c: Container, containerID: string, startedAt: stri
     containerID,
     image: normalizedImage(c.image ?? ''),
     imageID: imageID(c.image ?? ''),
-    lastState: {},
+    lastState: NO_LAST_STATE,
     name: c.name,
     ready,
     restartCount: 0,
     started: true,
-    state: { running: { startedAt } },
+    state: runningState(startedAt),
   } as ContainerStatus;
 }
 

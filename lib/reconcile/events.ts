@@ -49,15 +49,8 @@ export class EventRecorder {
     const ev: Event = {
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name: `${m.name}.${suffix}`, namespace: ns },
-      involvedObject: {
-        kind: obj.kind,
-        namespace: m.namespace,
-        name: m.name,
-        uid: m.uid,
-        apiVersion: obj.apiVersion,
-        resourceVersion: m.resourceVersion,
-      },
+      metadata: { name: flatString(`${m.name}.${suffix}`), namespace: ns },
+      involvedObject: list ? involvedObjectOf(list, obj) : newInvolvedObject(obj),
       reason,
       message: this.#intern(message),
       type,
@@ -88,9 +81,34 @@ export class EventRecorder {
     const known = this.#messages.get(message);
     if (known !== undefined) return known;
     if (this.#messages.size >= MESSAGE_TABLE_MAX) this.#messages.clear();
-    this.#messages.set(message, message);
-    return message;
+    const flat = flatString(message);
+    this.#messages.set(flat, flat);
+    return flat;
   }
+}
+
+/**
+ * `s` as one flat string. Texts built by concatenation are trees of pieces (32 bytes per
+ * piece) that V8 keeps as such; an Event holds its name and message for good.
+ */
+function flatString(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
+}
+
+function newInvolvedObject(obj: KubeObject): Event['involvedObject'] {
+  const m = obj.metadata;
+  return { kind: obj.kind, namespace: m.namespace, name: m.name, uid: m.uid, apiVersion: obj.apiVersion, resourceVersion: m.resourceVersion };
+}
+
+/**
+ * The reference for a new event about `obj`: the last event's (stored events are read-only)
+ * when it names the same object version, as the kubelet's Pulled, Created and Started do.
+ */
+function involvedObjectOf(list: Event[], obj: KubeObject): Event['involvedObject'] {
+  const io = list[list.length - 1]?.involvedObject;
+  const m = obj.metadata;
+  if (io && io.resourceVersion === m.resourceVersion && io.uid === m.uid && io.name === m.name && io.namespace === m.namespace && io.kind === obj.kind && io.apiVersion === obj.apiVersion) return io;
+  return newInvolvedObject(obj);
 }
 
 /** Index in `list` of the event about `obj` with this reason and message, or -1. */

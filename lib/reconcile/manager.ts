@@ -62,14 +62,15 @@ export class ControllerManager {
   }
 
   async #reconcileOne(c: Controller, key: string): Promise<void> {
-    const id = `${c.name}\u0000${key}`;
     this.reconciles++;
     try {
       const res = await c.reconcile(key);
       c.queue.forget(key);
-      this.#failCount.delete(id);
+      // The failure key is built only when some key is failing (it is rare; reconciles are not).
+      if (this.#failCount.size !== 0) this.#failCount.delete(`${c.name}\u0000${key}`);
       if (res?.requeueAfter !== undefined) c.queue.addAfter(key, res.requeueAfter);
     } catch (e) {
+      const id = `${c.name}\u0000${key}`;
       const n = (this.#failCount.get(id) ?? 0) + 1;
       const retryable = !(e instanceof TerminalError) && (isStatusError(e) || n < 3);
       if (retryable && n < MAX_RETRIES) {

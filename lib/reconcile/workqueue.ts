@@ -50,7 +50,7 @@ export class WorkQueue {
 
   /** Clears the backoff history of `key` (after a success). */
   forget(key: string): void {
-    this.#failures.delete(key);
+    if (this.#failures.size !== 0) this.#failures.delete(key);
   }
 
   /** Next key to process, or undefined when empty. */

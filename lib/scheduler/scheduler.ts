@@ -96,6 +96,8 @@ export class SchedulerController implements Controller {
   readonly #serviceIndex = new ServiceSelectorIndex();
   readonly #unschedulable = new Map<string, Unschedulable>();
   readonly #selectorCache = new Map<string, Selector>();
+  /** DefaultSelector answers (null: none) by what they depend on; see #defaultSelector. */
+  readonly #defaultSelectors = new Map<string, Selector | null>();
   readonly #percentage: number;
   #nextStartNodeIndex = 0;
 
@@ -261,6 +263,29 @@ export class SchedulerController implements Controller {
    */
   #defaultSelector(pod: Pod): Selector | undefined {
     const ns = pod.metadata.namespace ?? 'default';
+    // The answer depends on the pod's namespace and labels, the Services (their index version)
+    // and the controlling RC/RS/StatefulSet as stored: pods of one ReplicaSet share it.
+    let key = `${ns}\u0000${this.#serviceIndex.version}\u0000${this.#ownerVersion(pod, ns)}\u0000`;
+    const labels = pod.metadata.labels;
+    if (labels) for (const k in labels) key += `${k}=${labels[k]}\u0000`;
+    const hit = this.#defaultSelectors.get(key);
+    if (hit !== undefined) return hit ?? undefined;
+    const sel = this.#computeDefaultSelector(pod, ns);
+    if (this.#defaultSelectors.size >= 10_000) this.#defaultSelectors.clear();
+    this.#defaultSelectors.set(key, sel ?? null);
+    return sel;
+  }
+
+  /** uid and resourceVersion of the pod's controlling RC, ReplicaSet or StatefulSet as cached ('' if none). */
+  #ownerVersion(pod: Pod, ns: string): string {
+    const owner = pod.metadata.ownerReferences?.find((o) => o.controller);
+    if (!owner || (owner.apiVersion !== 'v1' && owner.apiVersion !== 'apps/v1')) return '';
+    const lister = owner.kind === 'ReplicationController' ? this.#rcs.lister : owner.kind === 'ReplicaSet' ? this.#replicaSets.lister : owner.kind === 'StatefulSet' ? this.#statefulSets.lister : undefined;
+    const o = lister?.get(ns, owner.name);
+    return o ? `${owner.kind}/${o.metadata.uid}/${o.metadata.resourceVersion}` : '';
+  }
+
+  #computeDefaultSelector(pod: Pod, ns: string): Selector | undefined {
     const set: Record<string, string> = {};
     for (const key of this.#serviceIndex.servicesFor(ns, pod.metadata.labels)) Object.assign(set, this.#serviceIndex.selector(key));
     const parts: Selector[] = [selectorFromSet(set)];

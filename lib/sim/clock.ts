@@ -23,7 +23,7 @@ export class VirtualClock {
     // Formatted once per instant: thousands of writes share one instant and one string.
     if (this.#tsAt !== this.#now) {
       this.#tsAt = this.#now;
-      this.#ts = new Date(SIM_EPOCH_MS + this.#now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      this.#ts = timestampAt(this.#now);
     }
     return this.#ts;
   }
@@ -31,6 +31,21 @@ export class VirtualClock {
 
 /** The wall-clock instant simulated time 0 is shown as (fixed, so output is reproducible). */
 export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1, 0, 0, 0);
+
+/** Timestamps are whole seconds: every instant within a second shares one string. */
+const SECOND_TEXT = new Map<number, string>();
+
+/** RFC 3339 timestamp (whole seconds) of simulated instant `ms`; one shared string per second. */
+export function timestampAt(ms: number): string {
+  const sec = Math.floor(ms / 1000);
+  let text = SECOND_TEXT.get(sec);
+  if (text === undefined) {
+    if (SECOND_TEXT.size >= 4096) SECOND_TEXT.clear();
+    text = new Date(SIM_EPOCH_MS + sec * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    SECOND_TEXT.set(sec, text);
+  }
+  return text;
+}
 
 const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 

@@ -221,14 +221,33 @@ export class Informer<T extends KubeObject> {
     this.#synced = true;
   }
 
+  // Handlers are called in place (no closure per event and handler: every write reaches several).
   #emitAdd(obj: T): void {
-    for (const h of this.#handlers.add) this.#call(() => h(obj));
+    for (const h of this.#handlers.add) {
+      try {
+        h(obj);
+      } catch (err) {
+        this.#report(err);
+      }
+    }
   }
   #emitUpdate(oldObj: T, newObj: T): void {
-    for (const h of this.#handlers.update) this.#call(() => h(oldObj, newObj));
+    for (const h of this.#handlers.update) {
+      try {
+        h(oldObj, newObj);
+      } catch (err) {
+        this.#report(err);
+      }
+    }
   }
   #emitDelete(obj: T): void {
-    for (const h of this.#handlers.delete) this.#call(() => h(obj));
+    for (const h of this.#handlers.delete) {
+      try {
+        h(obj);
+      } catch (err) {
+        this.#report(err);
+      }
+    }
   }
 
   #call(fn: () => void): void {

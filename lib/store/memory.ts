@@ -16,7 +16,7 @@
 // work; a handler that writes to the store is safe (its events are queued and delivered after
 // the current event reached every watcher) but its write's promise resolves later.
 // Bookmarks are sent on request only: call `bookmark()` (there are no timers in the model).
-import type { KubeObject, ObjectMeta } from '../api/meta.js';
+import { type KubeObject, namespacePrefix, type ObjectMeta } from '../api/meta.js';
 import { errors, field, StatusError } from '../api/errors.js';
 import { kindInfo, type KindInfo } from '../api/types.js';
 import { parseSelector, type Selector } from '../api/labels.js';
@@ -448,6 +448,7 @@ function indexRemove(m: Map<string, Set<string>>, v: string, key: string): void 
 }
 
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -1042,7 +1043,7 @@ function buildMeta(
 }
 
 function keyOf(t: KindTable, namespace: string | undefined, name: string): string {
-  return t.info.namespaced ? `${namespace ?? ''}/${name}` : name;
+  return t.info.namespaced ? namespacePrefix(namespace ?? '') + name : name;
 }
 
 function remember<V>(cache: Map<string, V>, key: string, v: V): void {

@@ -210,6 +210,16 @@ describe('api/labels: validation', () => {
     assert.equal(validateLabels(['a'], 'metadata.labels').length, 1);
   });
 
+  it('validateLabels still reports a bad key or value next to ones it has seen valid', () => {
+    assert.deepEqual(validateLabels({ app: 'web', tier: 'db' }, 'metadata.labels'), []);
+    // Known-good key with a bad value, and a bad key with a known-good value: sorted by key.
+    assert.deepEqual(validateLabels({ tier: 'x y', app: 'web' }, 'metadata.labels').map(String), [`metadata.labels: Invalid value: "x y": ${VALUE_MSG}`]);
+    assert.deepEqual(validateLabels({ zz: 'web', 'b@d': 'db', app: 'web' }, 'metadata.labels').map(String), [`metadata.labels: Invalid value: "b@d": ${NAME_MSG}`]);
+    const typed = validateLabels({ app: 7 }, 'metadata.labels').map(String);
+    assert.equal(typed.length, 1);
+    assert.match(typed[0]!, /label values must be strings$/);
+  });
+
   it('validateLabelSelector checks operators, keys, values and their presence', () => {
     const errs = validateLabelSelector(
       {

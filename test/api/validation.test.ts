@@ -5,6 +5,7 @@ import { FieldError } from '../../lib/api/errors.js';
 import type { KubeObject } from '../../lib/api/meta.js';
 import { KINDS } from '../../lib/api/types.js';
 import { type ValidationOptions, validateObject, validateObjectUpdate } from '../../lib/api/validation/index.js';
+import { markTemplateCopy } from '../../lib/api/validation/podspec.js';
 import { parseIPSloppy } from '../../lib/ipam/cidr.js';
 
 // Upstream's message texts (apimachinery util/validation), spelled out once.
@@ -1129,5 +1130,58 @@ describe('api/validation: robustness', () => {
       }),
       { seed: 42, numRuns: 300 },
     );
+  });
+});
+
+describe('api/validation: pods copied from a template', () => {
+  const template = { spec: { containers: [{ name: 'app', image: 'nginx', ports: [{ containerPort: 80 }] }] } };
+  const copy = (nodeName?: string): KubeObject => {
+    const pod: KubeObject = {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-x', namespace: 'default', uid: 'u' },
+      spec: { ...structuredClone(template.spec), ...(nodeName !== undefined ? { nodeName } : {}) },
+    } as KubeObject;
+    markTemplateCopy((pod as unknown as { spec: object }).spec, template.spec);
+    applyDefaults(pod);
+    admitDefaultTolerations(pod);
+    return pod;
+  };
+
+  it('validates the first copy in full and later ones by the template, nodeName still checked', () => {
+    const first = copy();
+    assert.deepEqual(validateObject(first), []);
+    const second = copy('node_1');
+    assert.deepEqual(validateObject(second).map(String), [
+      'spec.nodeName: Invalid value: "node_1": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character (e.g. \'example.com\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\')',
+    ]);
+    // Later copies share the first copy's (equal, defaulted) containers and tolerations.
+    const third = copy('node-1');
+    assert.deepEqual(validateObject(third), []);
+    const spec = (o: KubeObject) => (o as unknown as { spec: { containers: unknown; tolerations: unknown } }).spec;
+    assert.equal(spec(third).containers, spec(first).containers);
+    assert.equal(spec(third).tolerations, spec(first).tolerations);
+  });
+
+  it('an unmarked pod with an invalid spec is still refused after valid copies', () => {
+    assert.deepEqual(validateObject(copy()), []);
+    const bad = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x', namespace: 'default' }, spec: { ...structuredClone(template.spec), restartPolicy: 'Sometimes' } } as KubeObject;
+    applyDefaults(bad);
+    assert.equal(validateObject(bad).length, 1);
+  });
+});
+
+describe('api/validation: addresses seen before', () => {
+  it('reports an address again at its new path, and a bad one after good ones', () => {
+    const eps = (ips: string[]): KubeObject => ({
+      apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'web', namespace: 'default' },
+      subsets: [{ addresses: ips.map((ip) => ({ ip })), ports: [{ port: 80, protocol: 'TCP' }] }],
+    }) as unknown as KubeObject;
+    assert.deepEqual(validateObject(eps(['10.0.0.7', '10.0.0.8'])), []);
+    assert.deepEqual(validateObject(eps(['10.0.0.7', '10.0.0.8'])), []);
+    assert.deepEqual(validateObject(eps(['10.0.0.8', '127.0.0.1'])).map(String), [
+      'subsets[0].addresses[1].ip: Invalid value: "127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128)',
+    ]);
+    assert.deepEqual(validateObject(eps(['127.0.0.1'])).map(String), [
+      'subsets[0].addresses[0].ip: Invalid value: "127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128)',
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { imageID, normalizeImage, setCondition } from '../../lib/kubelet/podstatus.js';
+import { imageID, normalizeImage, setCondition, sharedCondition, simTimestamp } from '../../lib/kubelet/podstatus.js';
 import { readyAt } from '../../lib/kubelet/probe.js';
 
 describe('pod status pieces', () => {
@@ -25,6 +25,17 @@ describe('pod status pieces', () => {
     assert.deepEqual(b, [{ type: 'Ready', status: 'False', reason: 'Other', lastTransitionTime: 'T0' }]);
     assert.deepEqual(c, [{ type: 'Ready', status: 'True', lastTransitionTime: 'T2' }]);
     assert.equal(setCondition(c, { type: 'Ready', status: 'True' }, 'T3'), c);
+  });
+
+  it('shares equal conditions between pods, in the kubelet key order', () => {
+    const a = sharedCondition('Ready', 'False', 'ContainersNotReady', 'containers with unready status: [app]', 'T0');
+    assert.equal(sharedCondition('Ready', 'False', 'ContainersNotReady', 'containers with unready status: [app]', 'T0'), a);
+    assert.equal(JSON.stringify(a), '{"type":"Ready","status":"False","reason":"ContainersNotReady","message":"containers with unready status: [app]","lastTransitionTime":"T0"}');
+    assert.notEqual(sharedCondition('Ready', 'False', 'ContainersNotReady', 'containers with unready status: [app]', 'T1'), a);
+    assert.equal(JSON.stringify(sharedCondition('Ready', 'True', undefined, undefined, 'T0')), '{"type":"Ready","status":"True","lastTransitionTime":"T0"}');
+    // Whole seconds, as the API shows them: instants within a second give the same text.
+    assert.equal(simTimestamp(1999), '2026-01-01T00:00:01Z');
+    assert.equal(simTimestamp(61_000), '2026-01-01T00:01:01Z');
   });
 
   it('computes readiness as the prober worker ticks', () => {

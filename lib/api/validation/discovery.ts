@@ -15,10 +15,21 @@ const MAX_ZONE_HINTS = 8;
 
 /** IsValidIPv4Address / IsValidIPv6Address, rejecting leading zeros as strict validation does. */
 function validateFamilyAddress(path: string, value: string, family: 'IPv4' | 'IPv6'): FieldError[] {
+  const clean = family === 'IPv4' ? CLEAN_IPV4 : CLEAN_IPV6;
+  if (clean.has(value)) return [];
   if (ipFamilyOf(value) !== family) return [field.invalid(path, value, `must be a valid ${family} address`)];
   const errs = hasLeadingZeros(value) ? [field.invalid(path, value, 'must not have leading 0s')] : [];
-  return [...errs, ...validateNonSpecialIP(path, value)];
+  const all = [...errs, ...validateNonSpecialIP(path, value)];
+  if (all.length === 0) {
+    if (clean.size >= 65_536) clean.clear();
+    clean.add(value);
+  }
+  return all;
 }
+
+/** Endpoint addresses that passed, per family: slices are re-validated in full on every update. */
+const CLEAN_IPV4 = new Set<string>();
+const CLEAN_IPV6 = new Set<string>();
 
 /** ValidateEndpointSlice. */
 export function validateEndpointSlice(slice: Obj): FieldError[] {

@@ -19,7 +19,20 @@ export { parseCIDRSloppy, parseIPSloppy };
 
 /** validation.IsValidIP: a valid address in canonical form (clusterIPs, externalIPs, nameservers). */
 export function validateIP(path: string, value: string): FieldError[] {
-  return checkIP(value, path, { canonical: true });
+  if (CLEAN_IPS.has(value)) return [];
+  const errs = checkIP(value, path, { canonical: true });
+  if (errs.length === 0) remember(CLEAN_IPS, value);
+  return errs;
+}
+
+// Addresses that passed (an Endpoints object is re-validated in full on every update, and its
+// pods' addresses with it). Only clean answers are kept: errors carry their field path.
+const CLEAN_IPS = new Set<string>();
+const CLEAN_NON_SPECIAL_IPS = new Set<string>();
+
+function remember(set: Set<string>, value: string): void {
+  if (set.size >= 65_536) set.clear();
+  set.add(value);
 }
 
 /** validation.IsValidCIDR: a subnet (no host bits) in canonical form (Node podCIDRs, loadBalancerSourceRanges). */
@@ -62,6 +75,13 @@ const inRange = (v: bigint, base: bigint, prefix: number, bits: number) => v >> 
 
 /** core validation's ValidateNonSpecialIP (also ValidateEndpointIP): no unspecified, loopback or link-local. */
 export function validateNonSpecialIP(path: string, value: string): FieldError[] {
+  if (CLEAN_NON_SPECIAL_IPS.has(value)) return [];
+  const errs = nonSpecialIPErrors(path, value);
+  if (errs.length === 0) remember(CLEAN_NON_SPECIAL_IPS, value);
+  return errs;
+}
+
+function nonSpecialIPErrors(path: string, value: string): FieldError[] {
   const ip = parseIPSloppy(value);
   if (!ip) return [field.invalid(path, value, 'must be a valid IP address')];
   const v = ip.value;

@@ -550,9 +550,57 @@ const MAX_INT32 = 2147483647;
 const VALID_SPECS = new Set<string>();
 const VALID_SPECS_MAX = 4096;
 
-/** ValidatePodSpec, memoised for specs that are valid (see VALID_SPECS). */
+/**
+ * Pod specs just copied from a template and not changed since (defaulting aside), by their
+ * template's spec; an entry is used once. Stored templates are read-only, and defaulting is a
+ * function of the spec alone, so every copy of one template validates alike.
+ */
+const TEMPLATE_COPIES = new WeakMap<object, object>();
+/**
+ * Template specs whose defaulted copies validated clean: the path and options they did so
+ * under, and the first such copy (stored, hence read-only).
+ */
+const VALID_TEMPLATES = new WeakMap<object, { scope: string; spec: Obj }>();
+
+/** Marks `spec` as an unchanged copy of `templateSpec` about to be created (skips re-serialising it). */
+export function markTemplateCopy(spec: object, templateSpec: object): void {
+  TEMPLATE_COPIES.set(spec, templateSpec);
+}
+
+/**
+ * Points the object-valued fields of `spec` (containers, tolerations, ...) at the equal ones of
+ * `first`, an earlier defaulted copy of the same template: pods of one ReplicaSet then share
+ * them instead of holding a copy each. nodeName aside, defaulting makes the copies equal.
+ */
+function shareSpecParts(spec: Obj, first: Obj): void {
+  for (const k in spec) {
+    const v = spec[k];
+    if (k !== 'nodeName' && typeof v === 'object' && v !== null && k in first) spec[k] = first[k];
+  }
+}
+
+/** The nodeName check a memoised spec still needs (a binding sets only nodeName). */
+function nodeNameErrors(nodeName: unknown, path: string): FieldError[] {
+  const errs: Errs = [];
+  const p = child(path, 'nodeName');
+  const v = str(nodeName, p, errs) ?? '';
+  if (v.length > 0) errs.push(...eachInvalid(p, v, isDNS1123Subdomain(v)));
+  return errs;
+}
+
+/** ValidatePodSpec, memoised for specs that are valid (see VALID_SPECS and TEMPLATE_COPIES). */
 export function validatePodSpec(specValue: unknown, path: string, opts: PodSpecOptions): FieldError[] {
   if (!isObj(specValue)) return validatePodSpecUncached(specValue, path, opts);
+  const scope = `${opts.resourceIsPod ? 'P' : 'T'}${path}`;
+  const origin = TEMPLATE_COPIES.get(specValue);
+  if (origin !== undefined) {
+    TEMPLATE_COPIES.delete(specValue);
+    const known = VALID_TEMPLATES.get(origin);
+    if (known !== undefined && known.scope === scope) {
+      shareSpecParts(specValue, known.spec);
+      return nodeNameErrors(specValue.nodeName, path);
+    }
+  }
   const { nodeName, ...rest } = specValue;
   let json: string;
   try {
@@ -562,18 +610,16 @@ export function validatePodSpec(specValue: unknown, path: string, opts: PodSpecO
   }
   // JSON folds NaN, Infinity and null together (and drops undefined array slots): such specs are not memoised.
   if (json.includes('null')) return validatePodSpecUncached(specValue, path, opts);
-  const memoKey = `${opts.resourceIsPod ? 'P' : 'T'}${path}\u0000${json}`;
+  const memoKey = `${scope}\u0000${json}`;
   if (VALID_SPECS.has(memoKey)) {
-    const errs: Errs = [];
-    const p = child(path, 'nodeName');
-    const v = str(nodeName, p, errs) ?? '';
-    if (v.length > 0) errs.push(...eachInvalid(p, v, isDNS1123Subdomain(v)));
-    return errs;
+    if (origin !== undefined) VALID_TEMPLATES.set(origin, { scope, spec: specValue });
+    return nodeNameErrors(nodeName, path);
   }
   const errs = validatePodSpecUncached(specValue, path, opts);
   if (errs.length === 0) {
     if (VALID_SPECS.size >= VALID_SPECS_MAX) VALID_SPECS.clear();
     VALID_SPECS.add(memoKey);
+    if (origin !== undefined) VALID_TEMPLATES.set(origin, { scope, spec: specValue });
   }
   return errs;
 }
