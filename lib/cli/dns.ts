@@ -38,7 +38,10 @@ async function serve(a: Args, io: CommandIO): Promise<number> {
   const forward = sim.scenario.cluster.dns.upstream.forward;
   let server: Awaited<ReturnType<typeof startDnsServer>>;
   try {
-    server = await startDnsServer(zone, { host, port, forward, onError: (e) => io.err(`dns: ${e.message}`) });
+    // Errors the server survives are worth a line once it serves; a failed bind is reported below.
+    let listening = false;
+    server = await startDnsServer(zone, { host, port, forward, onError: (e) => listening && io.err(`dns: ${e.message}`) });
+    listening = true;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot listen on ${host}:${port}: ${code === 'EADDRINUSE' ? 'address already in use' : code === 'EADDRNOTAVAIL' ? 'address not available on this machine' : (e as Error).message}`);

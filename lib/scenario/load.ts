@@ -77,6 +77,10 @@ export function loadScenario(path: string, opts: LoadOptions = {}): Scenario {
         problems.push(`${loc}: kind: Required value: every object needs a kind`);
         continue;
       }
+      if (kind === 'Scenario') {
+        problems.push(`${loc}: a Scenario must be the first document of its file, and there is only one`);
+        continue;
+      }
       const info = kindInfo(kind);
       if (!info) {
         if (!opts.allowUnknown) unknownKinds.push(`${loc}: kind ${JSON.stringify(kind)} (apiVersion ${JSON.stringify(object.apiVersion ?? '')}) is not supported by netsim; use --allow-unknown to ignore it`);
