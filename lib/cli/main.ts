@@ -28,11 +28,18 @@ const COMMON = {
   help: { type: 'boolean', short: 'h', help: 'show help for this command' },
 } as const;
 
+/** Flags of every command that reads a scenario. */
+const SCENARIO = {
+  filename: { type: 'string', short: 'f', help: 'scenario file' },
+  at: { type: 'string', help: 'use the state at this simulated time of the timeline (e.g. 90s)' },
+  'allow-unknown': { type: 'boolean', help: 'ignore objects of kinds netsim does not model' },
+} as const;
+
 const COMMANDS: Record<string, CommandSpec> = {
   run: {
     summary: 'load a scenario, reconcile to a steady state, play the timeline, evaluate the checks',
     usage: 'netsim run FILE [--json] [--allow-unknown]',
-    options: { ...COMMON, 'allow-unknown': { type: 'boolean', help: 'ignore objects of kinds netsim does not model' } },
+    options: { ...COMMON, 'allow-unknown': SCENARIO['allow-unknown'] },
     run: (a, io) => runCommand(a, io),
   },
   get: {
@@ -40,13 +47,11 @@ const COMMANDS: Record<string, CommandSpec> = {
     usage: 'netsim get KIND [NAME] -f FILE [-n NS | -A] [-o wide|yaml|json] [--at TIME]',
     options: {
       ...COMMON,
-      filename: { type: 'string', short: 'f', help: 'scenario file' },
+      ...SCENARIO,
       namespace: { type: 'string', short: 'n', help: 'namespace (default: default)' },
       'all-namespaces': { type: 'boolean', short: 'A', help: 'list across all namespaces' },
       output: { type: 'string', short: 'o', help: 'wide | yaml | json | name' },
       selector: { type: 'string', short: 'l', help: 'label selector, e.g. app=redis,tier!=frontend' },
-      at: { type: 'string', help: 'show the state at this simulated time of the timeline (e.g. 90s)' },
-      'allow-unknown': { type: 'boolean', help: 'ignore objects of kinds netsim does not model' },
     },
     run: (a, io) => getCommand(a, io),
   },
@@ -55,13 +60,11 @@ const COMMANDS: Record<string, CommandSpec> = {
     usage: 'netsim trace -f FILE --from SRC --to DST [--via NODE] [--proto tcp|udp|sctp] [--at TIME] [--json]',
     options: {
       ...COMMON,
-      filename: { type: 'string', short: 'f', help: 'scenario file' },
+      ...SCENARIO,
       from: { type: 'string', help: 'source: pod/NAME, pod/NS/NAME, pod/PREFIX*, pod:SELECTOR, node/NAME, ip/ADDR, external/ADDR' },
       to: { type: 'string', help: 'destination: service/NS/NAME:PORT, NAME[.NS…]:PORT (resolved as the pod would), ADDR:PORT[/proto]' },
       via: { type: 'string', help: 'the node where an ip/… or external/… source enters' },
       proto: { type: 'string', help: 'tcp (default), udp or sctp' },
-      at: { type: 'string', help: 'trace in the state at this simulated time of the timeline (e.g. 90s)' },
-      'allow-unknown': { type: 'boolean', help: 'ignore objects of kinds netsim does not model' },
     },
     run: (a, io) => traceCommand(a, io),
   },
@@ -70,11 +73,9 @@ const COMMANDS: Record<string, CommandSpec> = {
     usage: 'netsim rules -f FILE --node NODE [--format iptables-save] [--at TIME]',
     options: {
       ...COMMON,
-      filename: { type: 'string', short: 'f', help: 'scenario file' },
+      ...SCENARIO,
       node: { type: 'string', help: 'the node whose rules to print' },
       format: { type: 'string', help: 'iptables-save (default); ipvsadm and nft come with those proxy modes' },
-      at: { type: 'string', help: 'rules at this simulated time of the timeline (e.g. 90s)' },
-      'allow-unknown': { type: 'boolean', help: 'ignore objects of kinds netsim does not model' },
     },
     run: (a, io) => rulesCommand(a, io),
   },
@@ -89,13 +90,11 @@ const COMMANDS: Record<string, CommandSpec> = {
     usage: 'netsim dns serve -f FILE [--host 127.0.0.1] [--port 5353] [--at TIME]\n       netsim dns query -f FILE --from SRC NAME [TYPE] [--resolver glibc|musl]',
     options: {
       ...COMMON,
-      filename: { type: 'string', short: 'f', help: 'scenario file' },
+      ...SCENARIO,
       host: { type: 'string', help: 'serve: address to bind (default 127.0.0.1; loopback unless you say otherwise)' },
       port: { type: 'string', help: 'serve: UDP and TCP port (default 5353; 0 picks a free one)' },
-      at: { type: 'string', help: 'use the state at this simulated time of the timeline (e.g. 90s)' },
       from: { type: 'string', help: 'query: the pod that asks (pod/NAME, pod/NS/NAME, pod/PREFIX*, pod:SELECTOR)' },
       resolver: { type: 'string', help: 'query: the pod\'s libc: glibc (default) or musl (Alpine)' },
-      'allow-unknown': { type: 'boolean', help: 'ignore objects of kinds netsim does not model' },
     },
     run: (a, io) => dnsCommand(a, io),
   },
