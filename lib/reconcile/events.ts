@@ -49,7 +49,8 @@ export class EventRecorder {
     const ev: Event = {
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name: flatString(`${m.name}.${suffix}`), namespace: ns },
+      // join writes one flat string (a template literal would be a tree of pieces to flatten).
+      metadata: { name: [String(m.name), '.', suffix].join(''), namespace: ns },
       involvedObject: list ? involvedObjectOf(list, obj) : newInvolvedObject(obj),
       reason,
       message: this.#intern(message),
@@ -92,7 +93,10 @@ export class EventRecorder {
  * piece) that V8 keeps as such; an Event holds its name and message for good.
  */
 function flatString(s: string): string {
-  return JSON.parse(JSON.stringify(s)) as string;
+  // normalize() returns a sequential string without a JSON round trip; NFC may change
+  // non-Latin-1 text, so such a string that differs is copied the slow way.
+  const n = s.normalize();
+  return n === s ? n : (JSON.parse(JSON.stringify(s)) as string);
 }
 
 function newInvolvedObject(obj: KubeObject): Event['involvedObject'] {

@@ -1185,3 +1185,18 @@ describe('api/validation: addresses seen before', () => {
     ]);
   });
 });
+
+describe('api/validation: node statuses seen before', () => {
+  it('skips nothing when the status object changes, and reports a bad status on every update', () => {
+    const node = (status: object): KubeObject => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1', uid: 'u1' }, spec: {}, status }) as unknown as KubeObject;
+    const good = { capacity: { cpu: '4', memory: '8Gi', pods: '110' }, allocatable: { cpu: '4', memory: '8Gi', pods: '110' } };
+    const stored = node(good);
+    assert.deepEqual(validateObject(stored), []);
+    // The same status object again (a spec or metadata write): still valid.
+    assert.deepEqual(validateObjectUpdate(node(good), stored), []);
+    const want = ['status.capacity.cpu: Invalid value: "-1": must be greater than or equal to 0'];
+    const bad = node({ ...good, capacity: { ...good.capacity, cpu: '-1' } });
+    assert.deepEqual(validateObjectUpdate(bad, stored).map(String), want);
+    assert.deepEqual(validateObjectUpdate(bad, stored).map(String), want);
+  });
+});

@@ -102,7 +102,13 @@ function validateNodeTaints(list: unknown, path: string, errs: Errs): void {
   });
 }
 
+/** Node statuses (by identity) whose capacity and allocatable passed: stored objects are shared read-only. */
+const VALID_NODE_RESOURCES = new WeakSet<object>();
+
 function validateNodeResources(status: Obj, errs: Errs): void {
+  // An update that keeps the stored status object need not parse its quantities again.
+  if (VALID_NODE_RESOURCES.has(status)) return;
+  const before = errs.length;
   for (const kind of ['capacity', 'allocatable']) {
     const list = obj(status[kind], child('status', kind), errs);
     if (!list) continue;
@@ -118,6 +124,7 @@ function validateNodeResources(status: Obj, errs: Errs): void {
       if (name === 'pods' && !isWholeQuantity(q)) errs.push(invalidGo(p, list[name], formatQuantity(q), 'must be an integer'));
     }
   }
+  if (errs.length === before) VALID_NODE_RESOURCES.add(status);
 }
 
 /** ValidateNode: name, taints, resource quantities and pod CIDRs (canonical subnets, one per family). */
