@@ -101,33 +101,21 @@ const I32 = new Int32Array(F64.buffer);
 
 /** Packet state for replay: copied on write, so forked branches can share it. */
 class ReplayState implements PacketState {
-  pkt: Packet;
-  proto: number;
-  src: Address;
-  dst: Address;
-  sport: number;
-  dport: number;
-  mark: number;
-  ctstate: number;
-  ctSnat: boolean;
-  ctDnat: boolean;
-  dnat: DnatRecord | null;
-  snat: SnatRecord | null;
-  effects: EffectList | null;
+  pkt!: Packet;
+  proto!: number;
+  src!: Address;
+  dst!: Address;
+  sport!: number;
+  dport!: number;
+  mark!: number;
+  ctstate!: number;
+  ctSnat!: boolean;
+  ctDnat!: boolean;
+  dnat!: DnatRecord | null;
+  snat!: SnatRecord | null;
+  effects!: EffectList | null;
   constructor(from: PacketState) {
-    this.pkt = from.pkt;
-    this.proto = from.proto;
-    this.src = from.src;
-    this.dst = from.dst;
-    this.sport = from.sport;
-    this.dport = from.dport;
-    this.mark = from.mark;
-    this.ctstate = from.ctstate;
-    this.ctSnat = from.ctSnat;
-    this.ctDnat = from.ctDnat;
-    this.dnat = from.dnat;
-    this.snat = from.snat;
-    this.effects = from.effects;
+    this.copyFrom(from);
   }
   copyFrom(from: PacketState): void {
     this.pkt = from.pkt;
