@@ -3,8 +3,9 @@
 // on the controller's UID (orphans indexed by namespace), adopted when an orphan matches the
 // selector and released when an owned object stops matching.
 import { isStatusError } from '../api/errors.js';
-import type { Selector } from '../api/labels.js';
-import type { KubeObject, OwnerReference } from '../api/meta.js';
+import { type Selector, selectorFromLabelSelector } from '../api/labels.js';
+import type { KubeObject, LabelSelector, OwnerReference } from '../api/meta.js';
+import type { Pod } from '../api/types.js';
 import type { Informer } from '../store/informer.js';
 import type { Store } from '../store/store.js';
 import { jsonEqual } from './podtemplatehash.js';
@@ -220,4 +221,49 @@ export function controllerKey(obj: KubeObject, kind: string): string | undefined
   const ref = getControllerOf(obj);
   if (!ref || ref.kind !== kind) return undefined;
   return obj.metadata.namespace ? `${obj.metadata.namespace}/${ref.name}` : ref.name;
+}
+
+/** What a controller needs to map pod events to its own keys. */
+export interface PodOwnerEvents<T extends KubeObject> {
+  /** The owner kind, e.g. `DaemonSet`. */
+  kind: string;
+  /** A pod this kind controls changed: queue its owner (`namespace/name`). */
+  onOwned: (ownerKey: string) => void;
+  /** Owners of this kind in a namespace (for adoption). */
+  candidates: (namespace: string | undefined) => readonly T[];
+  selectorOf: (owner: T) => LabelSelector | undefined;
+  enqueue: (owner: T) => void;
+}
+
+/**
+ * As upstream's addPod/updatePod/deletePod handlers: a controlled pod queues its controller;
+ * a new orphan, or one whose labels changed, queues every owner whose selector matches it.
+ */
+export function podOwnerHandlers<T extends KubeObject>(o: PodOwnerEvents<T>): {
+  event: (pod: Pod, lookForAdopters: boolean) => void;
+  update: (old: Pod, cur: Pod) => void;
+} {
+  const event = (pod: Pod, lookForAdopters: boolean) => {
+    const ref = getControllerOf(pod);
+    if (ref) {
+      if (ref.kind === o.kind) o.onOwned(`${pod.metadata.namespace}/${ref.name}`);
+      return;
+    }
+    if (!lookForAdopters) return;
+    for (const owner of o.candidates(pod.metadata.namespace)) {
+      try {
+        const sel = selectorFromLabelSelector(o.selectorOf(owner));
+        if (!sel.empty() && sel.matches(pod.metadata.labels)) o.enqueue(owner);
+      } catch {
+        // An invalid selector adopts nothing.
+      }
+    }
+  };
+  const update = (old: Pod, cur: Pod) => {
+    if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return;
+    const oldRef = getControllerOf(old);
+    if (oldRef && oldRef.uid !== getControllerOf(cur)?.uid) event(old, false);
+    event(cur, !getControllerOf(cur) && !jsonEqual(old.metadata.labels ?? {}, cur.metadata.labels ?? {}));
+  };
+  return { event, update };
 }

@@ -10,7 +10,7 @@ import { TerminalError } from '../reconcile/controller.js';
 import { WorkQueue } from '../reconcile/workqueue.js';
 import type { Informer } from '../store/informer.js';
 import { InstantCoalescer } from './coalesce.js';
-import { claimCandidates, claimObjects, ensureControllerIndex, getControllerOf, newControllerRef, ownedBy, ownerChanged } from './controllerref.js';
+import { claimCandidates, claimObjects, ensureControllerIndex, newControllerRef, ownedBy, ownerChanged, podOwnerHandlers } from './controllerref.js';
 import { scaledValue } from './deploymentutil.js';
 import { findUntoleratedTaint, podMatchesNodeAffinity, targetNodeName } from './nodepredicates.js';
 import { errorText, PodControl } from './podcontrol.js';
@@ -135,31 +135,17 @@ export class DaemonSetController implements Controller {
         if (ownerChanged(old, ds)) enqueue(ds);
       })
       .on('delete', enqueue);
-    const podEvent = (pod: Pod, lookForAdopters: boolean) => {
-      const ref = getControllerOf(pod);
-      if (ref) {
-        if (ref.kind === 'DaemonSet') this.#podEvents.add(`${pod.metadata.namespace}/${ref.name}`);
-        return;
-      }
-      if (!lookForAdopters) return;
-      for (const ds of this.#sets.lister.list(pod.metadata.namespace)) {
-        try {
-          const sel = selectorFromLabelSelector(ds.spec.selector);
-          if (!sel.empty() && sel.matches(pod.metadata.labels)) enqueue(ds);
-        } catch {
-          // An invalid selector adopts nothing.
-        }
-      }
-    };
+    const pods = podOwnerHandlers<DaemonSet>({
+      kind: 'DaemonSet',
+      onOwned: (key) => this.#podEvents.add(key),
+      candidates: (ns) => this.#sets.lister.list(ns),
+      selectorOf: (ds) => ds.spec.selector,
+      enqueue,
+    });
     this.#pods
-      .on('add', (p) => podEvent(p, true))
-      .on('update', (old, cur) => {
-        if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return;
-        const oldRef = getControllerOf(old);
-        if (oldRef && oldRef.uid !== getControllerOf(cur)?.uid) podEvent(old, false);
-        podEvent(cur, !getControllerOf(cur) && !jsonEqual(old.metadata.labels ?? {}, cur.metadata.labels ?? {}));
-      })
-      .on('delete', (p) => podEvent(p, false));
+      .on('add', (p) => pods.event(p, true))
+      .on('update', pods.update)
+      .on('delete', (p) => pods.event(p, false));
     const allSets = () => {
       for (const ds of this.#sets.lister.list()) enqueue(ds);
     };

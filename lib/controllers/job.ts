@@ -17,7 +17,7 @@ import { WorkQueue } from '../reconcile/workqueue.js';
 import type { Informer } from '../store/informer.js';
 import { compareActivePods } from './activepods.js';
 import { InstantCoalescer } from './coalesce.js';
-import { claimCandidates, claimObjects, ensureControllerIndex, getControllerOf, ignoreNotFound, newControllerRef, ownedBy, ownerChanged } from './controllerref.js';
+import { claimCandidates, claimObjects, ensureControllerIndex, getControllerOf, ignoreNotFound, newControllerRef, ownedBy, ownerChanged, podOwnerHandlers } from './controllerref.js';
 import { errorText, PodControl } from './podcontrol.js';
 import { isPodActive, isPodReady, podReadyCondition, simTime } from './podconditions.js';
 import { jsonEqual } from './podtemplatehash.js';
@@ -219,30 +219,17 @@ export class JobController implements Controller {
       this.#deletedUncounted.delete(j.metadata.uid!);
       enqueue(j);
     });
-    const podEvent = (pod: Pod, lookForAdopters: boolean) => {
-      const ref = getControllerOf(pod);
-      if (ref) {
-        if (ref.kind === 'Job') this.#podEvents.add(`${pod.metadata.namespace}/${ref.name}`);
-        return;
-      }
-      if (!lookForAdopters) return;
-      for (const j of this.#jobs.lister.list(pod.metadata.namespace)) {
-        try {
-          const sel = selectorFromLabelSelector(jobSelector(j));
-          if (!sel.empty() && sel.matches(pod.metadata.labels)) enqueue(j);
-        } catch {
-          // An invalid selector adopts nothing.
-        }
-      }
-    };
+    const pods = podOwnerHandlers<Job>({
+      kind: 'Job',
+      onOwned: (key) => this.#podEvents.add(key),
+      candidates: (ns) => this.#jobs.lister.list(ns),
+      selectorOf: jobSelector,
+      enqueue,
+    });
+    const podEvent = pods.event;
     this.#pods
       .on('add', (p) => podEvent(p, true))
-      .on('update', (old, cur) => {
-        if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return;
-        const oldRef = getControllerOf(old);
-        if (oldRef && oldRef.uid !== getControllerOf(cur)?.uid) podEvent(old, false);
-        podEvent(cur, !getControllerOf(cur) && !jsonEqual(old.metadata.labels ?? {}, cur.metadata.labels ?? {}));
-      })
+      .on('update', pods.update)
       .on('delete', (p) => {
         const ref = getControllerOf(p);
         if (ref?.kind === 'Job' && hasFinalizer(p)) {
